@@ -1,0 +1,310 @@
+"""HTTP for responses: the one module that talks to httpx.
+
+`open_stream()` sends one request and returns a `ByteStream` once a 2xx status has arrived.
+Before that point, and only then, failures are retried (`Retries`): connect errors and
+HTTP 408/429/5xx, with exponential backoff and jitter, honouring `Retry-After` /
+`retry-after-ms`. Once the status line is in, nothing is ever re-sent: a failure while the
+body streams becomes the response's `error` event (see `_response.py`), never a silent restart.
+
+A non-2xx status becomes `ProviderStatusError` with `status_code` and the provider's own
+message, read from its JSON error body (`{"error": {"message": ...}}`, vLLM's top-level
+`{"message": ...}`, FastAPI's `{"detail": ...}`); at most `MAX_ERROR_BODY` bytes are read,
+a non-JSON body is kept as (cut) text, and the API key is redacted from both.
+
+Each response owns its own `httpx.AsyncClient`, opened in the event loop that first pulls the
+response and closed with the response (end of stream, `aclose()`). A client is bound to the
+loop that opened its sockets, so sharing one across responses would tie every response to one
+loop (and break `asyncio.run()` twice, trio, or the sync views' helper thread).
+
+Timeouts are on by default (`DEFAULT_TIMEOUT`: connect 10 s, read 120 s between two chunks,
+write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors after the last
+retry, read timeouts, a connection cut mid-body) propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import anyio
+import httpx
+
+from ._exceptions import ProviderStatusError
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_ERROR_BODY",
+    "ByteStream",
+    "RequestSpec",
+    "Retries",
+    "coerce_retries",
+    "coerce_timeout",
+    "open_stream",
+    "status_error",
+]
+
+DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+MAX_ERROR_BODY: Final = 64 * 1024
+_MAX_MESSAGE: Final = 2000
+_MAX_TEXT_BODY: Final = 4096
+
+TimeoutLike = float | httpx.Timeout | None
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """One HTTP request, built sans-IO by a provider model. `repr()` hides header values that
+    carry credentials (`Authorization`, `x-api-key`, `api-key`, `x-goog-api-key`)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    json: Any
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()}
+        return f"RequestSpec(method={self.method!r}, url={self.url!r}, headers={shown!r}, json=...)"
+
+
+_SECRET_HEADERS: Final = frozenset({"authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"})
+
+
+@dataclass(frozen=True)
+class Retries:
+    """When to re-send a request that produced no output yet.
+
+    `max_retries` extra attempts (0 disables retrying) after a connect error or an HTTP status in
+    `statuses` (default 408, 429 and every 5xx). The wait before retry `n` (0-based) is
+    `backoff * 2**n` with up to 25% jitter, capped at `max_backoff`; a `Retry-After` (seconds or
+    HTTP date) or `retry-after-ms` header replaces it. A server asking for more than
+    `max_retry_after` seconds gets no retry: its error is raised at once.
+    """
+
+    max_retries: int = 2
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+    statuses: frozenset[int] = frozenset({408, 429})
+    retry_5xx: bool = True
+
+    def should_retry_status(self, status: int) -> bool:
+        """True when `status` is worth another attempt."""
+        return status in self.statuses or (self.retry_5xx and status >= 500)
+
+    def delay(self, attempt: int, headers: Mapping[str, str] | None = None) -> float | None:
+        """Seconds to wait before retry number `attempt` (0-based); None means: do not retry."""
+        if headers is not None:
+            asked = retry_after_seconds(headers)
+            if asked is not None:
+                return asked if asked <= self.max_retry_after else None
+        base = min(self.backoff * (2.0**attempt), self.max_backoff)
+        return base * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The wait a server asked for (`retry-after-ms`, `Retry-After` seconds or HTTP date), or None."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    ms = lowered.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def coerce_retries(retries: int | Retries | None) -> Retries:
+    """`None` or `0` means no retry; an int sets `max_retries`."""
+    if retries is None:
+        return Retries(max_retries=0)
+    if isinstance(retries, Retries):
+        return retries
+    return Retries(max_retries=int(retries))
+
+
+def coerce_timeout(timeout: TimeoutLike) -> httpx.Timeout:
+    """A float applies to every phase; None disables timeouts (not recommended)."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout)
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def status_error(
+    status_code: int,
+    body: bytes,
+    *,
+    provider: str | None,
+    reason: str = "",
+    secrets: Sequence[str] = (),
+) -> ProviderStatusError:
+    """Build the `ProviderStatusError` for a non-2xx answer from its (possibly huge, possibly
+    non-JSON) body. Never raises."""
+    text = _redact(body[:MAX_ERROR_BODY].decode("utf-8", "replace"), secrets)
+    parsed: Any
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    message = error_message(parsed) if parsed is not None else None
+    if not message:
+        snippet = " ".join(text.split())[:300]
+        message = snippet or reason or "no error body"
+    message = f"{message[:_MAX_MESSAGE]}"
+    kept: Any = parsed if isinstance(parsed, (dict, list)) else text[:_MAX_TEXT_BODY]
+    return ProviderStatusError(message, status_code=status_code, provider=provider, body=kept)
+
+
+def error_message(parsed: Any) -> str | None:
+    """The human message in a decoded provider error body, wherever the provider put it."""
+    if not isinstance(parsed, dict):
+        return None
+    err: Any = parsed.get("error")  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(err, dict):
+        msg: Any = err.get("message") or err.get("msg")  # pyright: ignore[reportUnknownMemberType]
+        if msg:
+            return str(msg)
+        return json.dumps(err)[:_MAX_MESSAGE]
+    if isinstance(err, str) and err:
+        return err
+    for key in ("message", "detail", "msg"):
+        value: Any = parsed.get(key)  # pyright: ignore[reportUnknownMemberType]
+        if value:
+            return value if isinstance(value, str) else json.dumps(value)[:_MAX_MESSAGE]
+    return None
+
+
+def error_code(parsed: Any) -> str | int | None:
+    """The provider's error code or type in a decoded error body, when it gave one."""
+    if not isinstance(parsed, dict):
+        return None
+    err: Any = parsed.get("error", parsed)  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(err, dict):
+        for key in ("code", "type", "status"):
+            value: Any = err.get(key)  # pyright: ignore[reportUnknownMemberType]
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+                return value
+    return None
+
+
+class ByteStream:
+    """An open streaming HTTP response: `receive()` the next body chunk (None at the end),
+    `aclose()` the response and its client. Use it from the loop that opened it."""
+
+    def __init__(self, client: httpx.AsyncClient, response: httpx.Response) -> None:
+        self._client = client
+        self._response = response
+        self._chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        self._closed = False
+
+    @property
+    def content_type(self) -> str:
+        """The response's media type, lower-case, without parameters."""
+        return self._response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    async def receive(self) -> bytes | None:
+        """The next non-empty body chunk, or None once the body has ended."""
+        while True:
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                return None
+            if chunk:
+                return chunk
+
+    async def aclose(self) -> None:
+        """Close the response and the client (idempotent; shielded from cancellation)."""
+        if self._closed:
+            return
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            try:
+                aclose = getattr(self._chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                await self._response.aclose()
+            finally:
+                await self._client.aclose()
+
+
+async def open_stream(
+    spec: RequestSpec,
+    *,
+    provider: str | None,
+    timeout: TimeoutLike | httpx.Timeout = DEFAULT_TIMEOUT,
+    retries: Retries | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ByteStream:
+    """Send `spec` and return its streaming body once a 2xx status arrived (see module docs)."""
+    policy = retries if retries is not None else Retries()
+    client = httpx.AsyncClient(timeout=coerce_timeout(timeout), transport=transport)
+    attempt = 0
+    try:
+        while True:
+            request = client.build_request(spec.method, spec.url, headers=dict(spec.headers), json=spec.json)
+            try:
+                response = await client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                wait = policy.delay(attempt) if attempt < policy.max_retries else None
+                if wait is None:
+                    raise
+                attempt += 1
+                await anyio.sleep(wait)
+                continue
+            if response.is_success:
+                return ByteStream(client, response)
+            body = bytearray()
+            try:
+                async for piece in response.aiter_bytes():
+                    body += piece
+                    if len(body) >= MAX_ERROR_BODY:
+                        break
+            except httpx.HTTPError:
+                pass  # an error body cut short still says what it says
+            finally:
+                await response.aclose()
+            error = status_error(
+                response.status_code,
+                bytes(body),
+                provider=provider,
+                reason=response.reason_phrase,
+                secrets=spec.secrets,
+            )
+            wait = None
+            if attempt < policy.max_retries and policy.should_retry_status(response.status_code):
+                wait = policy.delay(attempt, response.headers)
+            if wait is None:
+                raise error
+            attempt += 1
+            await anyio.sleep(wait)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await client.aclose()
+        raise

@@ -1,0 +1,127 @@
+"""Type stub for the Rust extension `instantjson._core` (hand-written; kept in step with rust/py)."""
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal, final
+
+__version__: Final[str]
+build_profile: Final[str]
+
+EventType = Literal["delta", "done"]
+
+@final
+class InstantEvent:
+    """One instant event: a value at `path` grew (`"delta"`) or is complete (`"done"`).
+
+    Values are shared with the parser's result: treat containers as read-only.
+    """
+
+    __match_args__ = ("event_type", "path", "value")
+    @property
+    def path(self) -> str:
+        """Dot path: `title`, `steps[0].owner`, `[2].x` under a root list, `["a.b"]` for odd keys."""
+    @property
+    def keys(self) -> tuple[str | int, ...]:
+        """The same path as a tuple of keys and indexes."""
+    @property
+    def wildcard_path(self) -> str:
+        """`path` with every index written `[*]`: `steps[*].owner`."""
+    @property
+    def indexes(self) -> tuple[int, ...]:
+        """The indexes in `path`, in order."""
+    @property
+    def event_type(self) -> EventType: ...
+    @property
+    def is_complete(self) -> bool:
+        """`event_type == "done"`."""
+    @property
+    def delta(self) -> str | None:
+        """On a string's delta: the new text (never empty). On done: None."""
+    @property
+    def value(self) -> Any:
+        """On a delta: the string so far. On done: the complete value."""
+    @property
+    def offset(self) -> int:
+        """Characters into the stream where the event was produced (the end of the chunk for a delta)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class InstantParser:
+    """Incremental JSON parser that emits instant path events. One parser per stream."""
+
+    def __init__(
+        self,
+        lenient: bool = False,
+        max_depth: int = 512,
+        paths: Sequence[str] | None = None,
+        deltas: bool = True,
+        *,
+        prefix: Sequence[str | int] | None = None,
+        max_string_length: int | None = None,
+        max_number_length: int = 4096,
+        max_input_size: int | None = None,
+    ) -> None: ...
+    def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[InstantEvent]:
+        """Parse the next piece of the stream and return the events it completed."""
+    def finish(self) -> list[InstantEvent]:
+        """Mark the end of input. Strict: an open value is a ParseError. Lenient: it is completed."""
+    def snapshot(self) -> Any:
+        """The partial value so far (jsonriver rules); None before anything has started."""
+    @property
+    def value(self) -> Any:
+        """The final value; ParseError until the root has closed (or a lenient finish() completed it)."""
+    @property
+    def truncated(self) -> bool:
+        """True when a lenient finish() had to complete an unfinished input."""
+    @property
+    def trailing(self) -> str:
+        """Lenient: the text after the root value (not parsed)."""
+    @property
+    def done(self) -> bool:
+        """True once the root value has closed or finish() was called."""
+    @property
+    def lenient(self) -> bool: ...
+
+def loads(text: str | bytes | bytearray | memoryview, lenient: bool = False, max_depth: int = 512) -> Any:
+    """Parse a whole JSON text (a fast path with no events)."""
+
+def parse_partial(text: str | bytes | bytearray | memoryview, lenient: bool = False, max_depth: int = 512) -> Any:
+    """Feed the whole text and return `snapshot()`: the value as far as it goes."""
+
+@final
+class Frame:
+    """One decoded frame of an SSE or NDJSON stream."""
+
+    @property
+    def event(self) -> str | None:
+        """The SSE `event:` field (None when absent, and for NDJSON)."""
+    @property
+    def data(self) -> str:
+        """The raw payload text (SSE data lines joined with newlines; one NDJSON line)."""
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def retry(self) -> int | None: ...
+    @property
+    def value(self) -> Any:
+        """The payload decoded as JSON; None when `data` is not JSON (`[DONE]`) or failed to parse."""
+    @property
+    def error(self) -> Exception | None:
+        """The ParseError when the payload looked like JSON but was not."""
+
+@final
+class SSEDecoder:
+    """WHATWG event-stream decoder: feed network chunks, get complete frames."""
+
+    def __init__(self, *, max_frame_size: int = 16777216) -> None: ...
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
+    def finish(self) -> list[Frame]:
+        """End of body: dispatch a last frame that lacked its blank line."""
+
+@final
+class NDJSONDecoder:
+    """Newline-delimited JSON decoder: one frame per non-blank line."""
+
+    def __init__(self, *, max_frame_size: int = 16777216) -> None: ...
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
+    def finish(self) -> list[Frame]: ...

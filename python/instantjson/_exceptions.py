@@ -1,0 +1,118 @@
+"""The exception hierarchy of instantjson.
+
+```
+InstantJSONError
+├── ParseError(InstantJSONError, ValueError)      bad JSON: kind, offset, line, column, path
+├── FramingError(InstantJSONError, ValueError)    malformed SSE or NDJSON framing (a frame too large, ...)
+├── ProviderError                                 the model provider said no: provider, message, body
+│   ├── ProviderStatusError                       a non-2xx HTTP status: status_code
+│   └── ProviderStreamError                       an error inside a 200 stream: code
+├── StreamIncompleteError(ProviderStreamError)    the stream ended without its terminal marker
+└── ReplayOverflowError                           a bounded replay log is full
+```
+
+Transport failures (`httpx.TransportError` and its subclasses: connect errors, read timeouts,
+a connection closed mid-body) propagate unchanged, as httpx raised them: they are not the
+provider's answer and the library does not interpret them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "FramingError",
+    "InstantJSONError",
+    "ParseError",
+    "ProviderError",
+    "ProviderStatusError",
+    "ProviderStreamError",
+    "ReplayOverflowError",
+    "StreamIncompleteError",
+]
+
+
+class InstantJSONError(Exception):
+    """Base class of every error that instantjson raises itself."""
+
+
+class ParseError(InstantJSONError, ValueError):
+    """The text is not JSON (strict), or not even JSON as models write it (lenient).
+
+    `kind` names the rule that broke (`"expected_value"`, `"depth_limit"`, ...), `offset` counts
+    characters from the start of the stream, `line` and `column` are 1-based, and `path` is where
+    the parser was (`"steps[2]"`, `""` at the root). The parser that raised it stays failed:
+    `feed()` raises the same error again and `snapshot()` still returns what came before.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "invalid",
+        offset: int = 0,
+        line: int = 1,
+        column: int = 1,
+        path: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.offset = offset
+        self.line = line
+        self.column = column
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_parse_error, (self.message, self.kind, self.offset, self.line, self.column, self.path))
+
+
+def _rebuild_parse_error(message: str, kind: str, offset: int, line: int, column: int, path: str) -> ParseError:
+    return ParseError(message, kind=kind, offset=offset, line=line, column=column, path=path)
+
+
+class FramingError(InstantJSONError, ValueError):
+    """The byte stream is not valid SSE or NDJSON framing, or a frame broke a size limit."""
+
+
+class ProviderError(InstantJSONError):
+    """The model provider reported an error. `provider` names it (`"openai"`, `"anthropic"`, ...),
+    `message` is the provider's own message and `body` the decoded error body (a dict when it was
+    JSON, else the text, cut to a few KiB). API keys never appear in either."""
+
+    def __init__(self, message: str, *, provider: str | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.body = body
+
+
+class ProviderStatusError(ProviderError):
+    """The provider answered with a non-2xx HTTP status before any output (`status_code`)."""
+
+    def __init__(self, message: str, *, status_code: int, provider: str | None = None, body: Any = None) -> None:
+        super().__init__(message, provider=provider, body=body)
+        self.status_code = status_code
+
+
+class ProviderStreamError(ProviderError):
+    """The provider sent an error inside a successful (HTTP 200) stream: an error frame, Anthropic's
+    `event: error`, Responses' `response.failed`, Ollama's `{"error": ...}` line, a blocked prompt.
+    `code` is the provider's error code or type when it gave one. Text received before it stays in
+    the response's replay and in `async_get_text(partial=True)`."""
+
+    def __init__(
+        self, message: str, *, code: str | int | None = None, provider: str | None = None, body: Any = None
+    ) -> None:
+        super().__init__(message, provider=provider, body=body)
+        self.code = code
+
+
+class StreamIncompleteError(ProviderStreamError):
+    """The stream ended (the connection closed cleanly) before the provider's terminal marker
+    (`data: [DONE]`, `message_stop`, `response.completed`, `"done": true`, ...): the answer may be
+    cut short, so it is an error, never a silent success."""
+
+
+class ReplayOverflowError(InstantJSONError):
+    """A response created with a bounded replay log (`max_parts`) received more parts than it holds."""

@@ -1,0 +1,1 @@
+//! SSE and NDJSON frame decoders (placeholder; being written).

@@ -1,0 +1,20 @@
+//! Small UTF-8 helpers: character counting, and the sequence lengths the chunk decoder needs.
+
+/// Number of Unicode scalar values in `bytes` (which hold valid UTF-8): every byte that is not
+/// a continuation byte starts one character.
+#[inline]
+pub fn count_chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
+}
+
+/// Expected length of the UTF-8 sequence that starts with `lead` (0 when `lead` cannot start one).
+#[inline]
+pub fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => 0,
+    }
+}

@@ -1,0 +1,94 @@
+//! Split invariance: every chunking of an input gives the same events (deltas merged per path)
+//! as one feed, and the value rebuilt from the events equals serde_json's.
+
+mod common;
+
+use common::{dump_chunks, merge_deltas, Build};
+use instantjson_core::{Parser, ParserOptions};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        "\\PC*".prop_map(Value::String),
+        "[\"\\\\/\\n\\t\\u{0}-\\u{1f}é😀 ]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(("\\PC{0,6}", inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn cuts_for(len: usize) -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0..=len, 0..12).prop_map(|mut v| {
+        v.sort_unstable();
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_chunking_same_events(value in arb_json(), pretty in any::<bool>(), seed in any::<u64>()) {
+        let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }.unwrap();
+        let bytes = text.as_bytes();
+        let (whole, err) = dump_chunks(bytes, &[], ParserOptions::default());
+        prop_assert_eq!(err, None);
+        // A pseudo-random chunking from the seed, and byte-by-byte.
+        let mut cuts = Vec::new();
+        let mut x = seed | 1;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            pos += 1 + (x % 9) as usize;
+            cuts.push(pos.min(bytes.len()));
+        }
+        let (split, err) = dump_chunks(bytes, &cuts, ParserOptions::default());
+        prop_assert_eq!(err, None);
+        prop_assert_eq!(merge_deltas(&split), merge_deltas(&whole));
+        let all: Vec<usize> = (1..bytes.len()).collect();
+        let (bytewise, _) = dump_chunks(bytes, &all, ParserOptions::default());
+        prop_assert_eq!(merge_deltas(&bytewise), merge_deltas(&whole));
+        // Lenient mode agrees on valid JSON (a root must be a container there).
+        if value.is_object() || value.is_array() {
+            let (lenient, err) = dump_chunks(bytes, &cuts, ParserOptions::default().with_lenient(true));
+            prop_assert_eq!(err, None);
+            prop_assert_eq!(merge_deltas(&lenient), merge_deltas(&whole));
+        }
+        // The value rebuilt from the events is serde_json's.
+        let mut p = Parser::new(ParserOptions::default());
+        let mut b = Build::default();
+        p.feed(bytes, &mut b).unwrap();
+        p.finish(&mut b).unwrap();
+        prop_assert_eq!(b.root, Some(value));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200), cuts in cuts_for(200), lenient in any::<bool>()) {
+        let opts = ParserOptions::default().with_lenient(lenient).with_max_depth(16);
+        let (whole, e1) = dump_chunks(&bytes, &[], opts.clone());
+        let (split, e2) = dump_chunks(&bytes, &cuts, opts);
+        // Same accept/reject; on success the same events.
+        prop_assert_eq!(e1.is_some(), e2.is_some());
+        if e1.is_none() {
+            prop_assert_eq!(merge_deltas(&split), merge_deltas(&whole));
+        }
+        // Strict mode accepts exactly what serde_json accepts, for valid UTF-8 input (serde_json
+        // has no depth limit below 128 here, so keep shallow inputs).
+        if !lenient {
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let ours = dump_chunks(text.as_bytes(), &[], ParserOptions::default()).1;
+                let theirs = serde_json::from_str::<Value>(text);
+                prop_assert_eq!(ours.is_none(), theirs.is_ok(), "input {:?}: ours {:?} serde {:?}", text, ours, theirs.err());
+            }
+        }
+    }
+}

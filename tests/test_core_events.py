@@ -1,0 +1,299 @@
+"""Event semantics (DESIGN 2.1), checked against an independent reference.
+
+For every JSONTestSuite `y_` file and a corpus of realistic model answers, fed whole, in random
+chunks and one character (or byte) at a time:
+- the done events are exactly the reference's: one per value, children before their container,
+  document order, the root excluded, values type-exact (so they rebuild json.loads' value);
+- `path`, `keys`, `wildcard_path` and `indexes` agree with a path formatter written here from the
+  DESIGN rules;
+- a string gets deltas then one done, the deltas are never empty and add up to the done value,
+  `value` on a delta is the text so far, `""` gets only a done, one open string yields at most
+  one delta per feed(), `is_complete == (event_type == "done")`.
+Then `paths=` filtering and `deltas=False`, and a few targeted cases.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from instantjson import InstantEvent, InstantParser
+from tests._shared import (
+    byte_chunks,
+    canon,
+    char_chunks,
+    check_against_reference,
+    check_event_stream,
+    corpus,
+    format_path,
+    param_or_skip,
+    random_chunks,
+    run_chunks,
+    suite_files,
+    wildcard_of,
+)
+
+Y_FILES = suite_files("y_")
+CORPUS = corpus()
+
+
+def _check_all_feedings(text: str) -> None:
+    data = text.encode("utf-8")
+    feedings: list[tuple[str, list[Any], bool]] = [
+        ("whole_str", [text], True),
+        ("chars", char_chunks(text), True),
+        ("random_str", random_chunks(text, 7), True),
+        ("whole_bytes", [data], False),
+        ("bytewise", byte_chunks(data), False),
+        ("random_bytes", random_chunks(data, 11, max_len=5), False),
+    ]
+    for name, chunks, str_feeds in feedings:
+        run = run_chunks(InstantParser(), chunks)
+        try:
+            check_event_stream(run, str_feeds=str_feeds)
+            check_against_reference(run, text)
+        except AssertionError as e:
+            raise AssertionError(f"[{name}] {e}") from e
+
+
+@pytest.mark.parametrize("path", param_or_skip(Y_FILES, "JSONTestSuite y_", ids=lambda p: p.stem))
+def test_events_y_file(path: Path) -> None:
+    _check_all_feedings(path.read_bytes().decode("utf-8"))
+
+
+@pytest.mark.parametrize(("name", "text"), CORPUS, ids=[n for n, _ in CORPUS])
+def test_events_corpus(name: str, text: str) -> None:
+    _check_all_feedings(text)
+
+
+@pytest.mark.parametrize(("name", "text"), CORPUS, ids=[n for n, _ in CORPUS])
+def test_root_children_rebuild_value(name: str, text: str) -> None:
+    """The done values of the root's direct children are json.loads' children."""
+    run = run_chunks(InstantParser(), random_chunks(text, 3))
+    root = json.loads(text)
+    children = {e.keys[0]: e.value for e in run.events if e.event_type == "done" and len(e.keys) == 1}
+    if isinstance(root, dict):
+        assert canon(children) == canon(root)  # duplicate keys: the last done wins, as in json.loads
+    elif isinstance(root, list):
+        assert canon([children[i] for i in range(len(root))]) == canon(root)
+        assert sorted(children) == list(range(len(root)))
+    else:
+        assert children == {}
+
+
+# ---------------------------------------------------------------------------------- paths= / deltas=
+
+
+def _tup(e: InstantEvent) -> tuple[Any, ...]:
+    return (e.event_type, e.path, e.delta, canon(e.value))
+
+
+ANSWER = dict(CORPUS)["answer_compact"]
+ODD = dict(CORPUS)["odd_keys"]
+
+
+@pytest.mark.parametrize(
+    ("text", "paths"),
+    [
+        (ANSWER, ["title", "steps[*].owner"]),
+        (ANSWER, ["steps[1].owner", "confidence"]),
+        (ANSWER, ["steps[*]", "steps", "summary"]),
+        (ANSWER, ["meta.a.b", 'meta["a.b"]', 'meta[""]', 'meta["x[0]"]']),
+        (ANSWER, ["steps[*].blockers[*]", "risks[2]"]),
+        (ANSWER, ["nothing.matches"]),
+        (ODD, ['["a.b"]["c[0]"]', '["x[0]"][*]["y.z"]', '["x[0]"][0]']),
+        (dict(CORPUS)["root_list"], ["[*]", "[2].x[*].y"]),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
+)
+def test_paths_filter(text: str, paths: list[str]) -> None:
+    chunks = random_chunks(text, 5)
+    full = run_chunks(InstantParser(), chunks)
+    filtered = run_chunks(InstantParser(paths=paths), chunks)
+    want = [_tup(e) for e in full.events if e.path in paths or e.wildcard_path in paths]
+    got = [_tup(e) for e in filtered.events]
+    assert got == want
+    # everything is still parsed
+    assert canon(filtered.parser.value) == canon(json.loads(text))
+    # and the snapshot is whole mid-stream too
+    half = len(text) // 2
+    p1, p2 = InstantParser(), InstantParser(paths=paths)
+    p1.feed(text[:half])
+    p2.feed(text[:half])
+    assert canon(p2.snapshot()) == canon(p1.snapshot())
+
+
+def test_paths_filter_concrete_and_wildcard_matches_something() -> None:
+    """Guard against a vacuous filter test: the wildcard and the concrete path both select events."""
+    run = run_chunks(InstantParser(paths=["steps[*].owner", "title"]), [ANSWER])
+    owners = [e for e in run.events if e.event_type == "done" and e.wildcard_path == "steps[*].owner"]
+    assert len(owners) == len(json.loads(ANSWER)["steps"])
+    assert any(e.path == "title" for e in run.events)
+
+
+@pytest.mark.parametrize(("name", "text"), CORPUS, ids=[n for n, _ in CORPUS])
+def test_deltas_false_gives_the_dones(name: str, text: str) -> None:
+    chunks = random_chunks(text, 9)
+    full = run_chunks(InstantParser(), chunks)
+    quiet = run_chunks(InstantParser(deltas=False), chunks)
+    check_event_stream(quiet, deltas=False)
+    assert [_tup(e) for e in quiet.events] == [_tup(e) for e in full.events if e.event_type == "done"]
+    assert canon(quiet.parser.value) == canon(full.parser.value)
+
+
+# ----------------------------------------------------------------------------------- targeted cases
+
+
+def test_string_deltas_then_one_done() -> None:
+    p = InstantParser()
+    e1 = p.feed('{"title": "Gro')
+    e2 = p.feed('wth plan", "n": 1')
+    e3 = p.feed("}")
+    assert [(e.event_type, e.path, e.delta, e.value) for e in e1] == [("delta", "title", "Gro", "Gro")]
+    assert [(e.event_type, e.path, e.delta, e.value) for e in e2] == [
+        ("delta", "title", "wth plan", "Growth plan"),
+        ("done", "title", None, "Growth plan"),
+    ]
+    # the number ends at the delimiter; the root gets no event
+    assert [(e.event_type, e.path, e.value) for e in e3] == [("done", "n", 1)]
+    assert p.done
+    assert p.value == {"title": "Growth plan", "n": 1}
+    assert p.finish() == []
+
+
+def test_empty_string_gets_only_a_done() -> None:
+    p = InstantParser()
+    events = p.feed('["", "x"]')
+    assert [(e.event_type, e.path, e.value) for e in events] == [
+        ("done", "[0]", ""),
+        ("delta", "[1]", "x"),
+        ("done", "[1]", "x"),
+    ]
+
+
+def test_number_split_across_feeds_is_one_number() -> None:
+    p = InstantParser()
+    assert p.feed("[12") == []
+    assert p.feed("34") == []
+    events = p.feed(",5.")
+    assert [(e.path, e.value) for e in events] == [("[0]", 1234)]
+    assert p.feed("25e1") == []
+    events = p.feed("]")
+    assert [(e.path, canon(e.value)) for e in events] == [("[1]", canon(52.5))]  # the root gets none
+    assert canon(p.value) == canon([1234, 52.5])
+
+
+def test_top_level_number_completes_at_finish() -> None:
+    p = InstantParser()
+    assert p.feed("-12") == []
+    assert not p.done
+    assert p.finish() == []  # the root gets no event
+    assert p.done
+    assert p.value == -12 and type(p.value) is int
+
+
+def test_literals_done_when_the_token_ends() -> None:
+    p = InstantParser()
+    assert p.feed("[tr") == []
+    events = p.feed("ue")
+    assert [(e.path, e.value) for e in events] == [("[0]", True)]
+    events = p.feed(",nul")
+    assert events == []
+    events = p.feed("l]")
+    assert [(e.path, e.value) for e in events] == [("[1]", None)]
+
+
+def test_containers_done_after_children() -> None:
+    text = '{"a": {"b": [1, {"c": "d"}]}, "e": []}'
+    run = run_chunks(InstantParser(), [text])
+    assert [e.path for e in run.events if e.event_type == "done"] == [
+        "a.b[0]",
+        "a.b[1].c",
+        "a.b[1]",
+        "a.b",
+        "a",
+        "e",
+    ]
+
+
+def test_one_delta_per_open_string_per_feed() -> None:
+    """Escapes, a surrogate pair and multi-byte text inside one feed still make one coalesced delta."""
+    text = '{"s": "a\\nb\\u00e9c\\ud83d\\ude00d\\"e caf\u00e9 \u65e5\u672c \U0001f600 end"}'
+    for chunk in (text, text.encode("utf-8")):
+        p = InstantParser()
+        events = p.feed(chunk)
+        assert [e.event_type for e in events] == ["delta", "done"]
+        assert events[0].delta == json.loads(text)["s"]
+
+
+def test_split_escapes_are_held_back() -> None:
+    p = InstantParser()
+    assert [e.delta for e in p.feed('"ab\\')] == ["ab"]
+    assert p.feed("u00") == []
+    assert [e.delta for e in p.feed("e9\\ud83d")] == ["\u00e9"]  # the high surrogate waits
+    assert [e.delta for e in p.feed("\\ude00x")] == ["\U0001f600x"]
+    assert p.snapshot() == "ab\u00e9\U0001f600x"
+
+
+def test_split_utf8_is_held_back() -> None:
+    data = '"caf\u00e9\U0001f600"'.encode()
+    p = InstantParser()
+    assert [e.delta for e in p.feed(data[:5])] == ["caf"]  # 'é' cut after its first byte
+    assert [e.delta for e in p.feed(data[5:8])] == ["\u00e9"]  # emoji cut after 2 of 4 bytes
+    assert p.snapshot() == "caf\u00e9"
+    events = p.feed(data[8:])
+    assert [(e.event_type, e.delta) for e in events] == [("delta", "\U0001f600"), ("done", None)]
+
+
+def test_path_formats() -> None:
+    text = '{"a.b": {"": [{"x[0]": {"q\\"": 1, "ok": 2}}]}, "t": [[3]]}'
+    run = run_chunks(InstantParser(), [text])
+    got = [(e.path, e.wildcard_path, e.keys, e.indexes) for e in run.events if e.event_type == "done"]
+    assert got == [
+        ('["a.b"][""][0]["x[0]"]["q\\""]', '["a.b"][""][*]["x[0]"]["q\\""]', ("a.b", "", 0, "x[0]", 'q"'), (0,)),
+        ('["a.b"][""][0]["x[0]"].ok', '["a.b"][""][*]["x[0]"].ok', ("a.b", "", 0, "x[0]", "ok"), (0,)),
+        ('["a.b"][""][0]["x[0]"]', '["a.b"][""][*]["x[0]"]', ("a.b", "", 0, "x[0]"), (0,)),
+        ('["a.b"][""][0]', '["a.b"][""][*]', ("a.b", "", 0), (0,)),
+        ('["a.b"][""]', '["a.b"][""]', ("a.b", ""), ()),
+        ('["a.b"]', '["a.b"]', ("a.b",), ()),
+        ("t[0][0]", "t[*][*]", ("t", 0, 0), (0, 0)),
+        ("t[0]", "t[*]", ("t", 0), (0,)),
+        ("t", "t", ("t",), ()),
+    ]
+    for path, wild, keys, _ in got:
+        assert format_path(keys) == path and wildcard_of(keys) == wild  # the reference agrees
+
+
+def test_root_list_paths() -> None:
+    run = run_chunks(InstantParser(), ['[0, {"x": "y"}, [true]]'])
+    assert [e.path for e in run.events if e.event_type == "done"] == ["[0]", "[1].x", "[1]", "[2][0]", "[2]"]
+
+
+def test_event_is_frozen_and_comparable() -> None:
+    text = '{"a": "bc", "d": [1]}'
+    a = run_chunks(InstantParser(), [text]).events
+    b = run_chunks(InstantParser(), [text]).events
+    assert a == b
+    assert [hash(e) for e in a[:2]] == [hash(e) for e in b[:2]]  # strings only: containers are unhashable
+    assert a[0] != a[1]
+    with pytest.raises(AttributeError):
+        a[0].path = "x"  # type: ignore[misc]
+    match a[1]:
+        case InstantEvent("done", "a", value):
+            assert value == "bc"
+        case _:
+            pytest.fail(f"match_args do not match: {a[1]!r}")
+
+
+def test_no_events_before_the_root_and_after_done() -> None:
+    p = InstantParser()
+    assert p.feed("   \n\t ") == []
+    assert p.snapshot() is None
+    assert not p.done
+    events = p.feed('{"a": 1}')
+    assert [(e.event_type, e.path, e.value) for e in events] == [("done", "a", 1)]
+    assert p.done
+    assert p.feed("  \n") == []
