@@ -8,6 +8,7 @@ InstantJSONError
 │   ├── ProviderStatusError                       a non-2xx HTTP status: status_code
 │   └── ProviderStreamError                       an error inside a 200 stream: code
 ├── StreamIncompleteError(ProviderStreamError)    the stream ended without its terminal marker
+├── ResponseClosedError                           the response was closed (aclose()) before its end
 └── ReplayOverflowError                           a bounded replay log is full
 ```
 
@@ -28,6 +29,7 @@ __all__ = [
     "ProviderStatusError",
     "ProviderStreamError",
     "ReplayOverflowError",
+    "ResponseClosedError",
     "StreamIncompleteError",
 ]
 
@@ -62,6 +64,8 @@ class ParseError(InstantJSONError, ValueError):
         self.line = line
         self.column = column
         self.path = path
+        #: The events the failing `feed()`/`finish()` call produced before the error.
+        self.events: list[Any] = []
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_parse_error, (self.message, self.kind, self.offset, self.line, self.column, self.path))
@@ -112,6 +116,13 @@ class StreamIncompleteError(ProviderStreamError):
     """The stream ended (the connection closed cleanly) before the provider's terminal marker
     (`data: [DONE]`, `message_stop`, `response.completed`, `"done": true`, ...): the answer may be
     cut short, so it is an error, never a silent success."""
+
+
+class ResponseClosedError(InstantJSONError):
+    """The response was closed (`await response.aclose()`, or the exit of `async with response:`)
+    before its stream ended. Consumers still reading it, and those attached later, get every event
+    that arrived before the close and then this error, never a silently truncated stream; getters
+    raise it, except with `partial=True`."""
 
 
 class ReplayOverflowError(InstantJSONError):

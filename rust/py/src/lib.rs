@@ -1,1 +1,28 @@
-//! placeholder
+//! instantjson._core: Python bindings for instantjson-core. Conversion only; no parsing decisions.
+
+use pyo3::prelude::*;
+
+mod build;
+mod errors;
+mod event;
+mod parser;
+
+#[pymodule(gil_used = false)]
+mod _core {
+    #[pymodule_export]
+    use crate::event::InstantEvent;
+    #[pymodule_export]
+    use crate::parser::{loads, parse_partial, InstantParser};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+        Ok(())
+    }
+}
+
+#[allow(unused_imports)]
+use _core as _;

@@ -1,0 +1,53 @@
+"""instantjson: live structured data from a language model's streamed answer.
+
+A Rust core parses JSON incrementally and emits *instant* path events (`steps[0].owner` is
+complete, `summary` grew by `" of the"`) in one pass over the text, whatever the chunking.
+
+    >>> from instantjson import InstantParser
+    >>> p = InstantParser()
+    >>> [(e.event_type, e.path, e.value) for e in p.feed('{"title": "Gro')]
+    [('delta', 'title', 'Gro')]
+    >>> [(e.event_type, e.path, e.value) for e in p.feed('wth plan", "n": 1}')]
+    [('delta', 'title', 'Growth plan'), ('done', 'title', 'Growth plan'), ('done', 'n', 1)]
+    >>> p.value
+    {'title': 'Growth plan', 'n': 1}
+"""
+
+from ._core import InstantEvent as InstantEvent
+from ._core import InstantParser as InstantParser
+from ._core import __version__ as __version__
+from ._core import loads as loads
+from ._core import parse_partial as parse_partial
+from ._exceptions import FramingError as FramingError
+from ._exceptions import InstantJSONError as InstantJSONError
+from ._exceptions import ParseError as ParseError
+from ._exceptions import ProviderError as ProviderError
+from ._exceptions import ProviderStatusError as ProviderStatusError
+from ._exceptions import ProviderStreamError as ProviderStreamError
+from ._exceptions import ReplayOverflowError as ReplayOverflowError
+from ._exceptions import StreamIncompleteError as StreamIncompleteError
+
+__all__ = [
+    "FramingError",
+    "InstantEvent",
+    "InstantJSONError",
+    "InstantParser",
+    "ParseError",
+    "ProviderError",
+    "ProviderStatusError",
+    "ProviderStreamError",
+    "ReplayOverflowError",
+    "StreamIncompleteError",
+    "__version__",
+    "loads",
+    "parse_partial",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and _obj.__module__.startswith("instantjson."):
+        try:
+            _obj.__module__ = "instantjson"
+        except (AttributeError, TypeError):  # extension types fix their module at build time
+            pass
+del _name, _obj

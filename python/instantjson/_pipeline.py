@@ -1,0 +1,164 @@
+"""Pipeline: bytes or payloads in, normalized log items out (sans-IO, synchronous).
+
+One pipeline per response, driven by the response's single puller:
+
+    network chunk --(Rust SSEDecoder/NDJSONDecoder)--> frames --(provider adapter)--> items
+                                                                   |
+                               each `delta` text --(InstantParser(lenient=True))--> ("instant", event)
+
+The instant parser therefore runs once per response, whatever the number of consumers, and
+its events sit in the log right after the `delta` that produced them, so `type="all"` shows
+them in order. At the end, the parser's `finish()` events (a lenient completion) come before
+`done`. If the parser fails (the answer is not JSON even by lenient rules), the text stream
+goes on: the failure is logged as a private `_parse_error` item that only instant views and
+`async_get_data()` raise.
+
+A response whose server answered a stream request with a plain JSON body (a non-streaming
+reply, or `{"error": ...}` under HTTP 200) is read whole and fed as one payload.
+
+The final value and the partial snapshot are computed here, in the puller's thread, when the
+stream ends, so getters in other threads never touch the parser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ._core import InstantParser, NDJSONDecoder, SSEDecoder
+from ._exceptions import ParseError, ProviderStreamError
+from ._parts import PARSE_ERROR, Item
+from ._providers import ProviderAdapter
+
+__all__ = ["Pipeline"]
+
+_MAX_JSON_BODY = 64 * 1024 * 1024
+
+
+class Pipeline:
+    """Frames, adapter and instant parser of one response."""
+
+    def __init__(self, adapter: ProviderAdapter, framing: Literal["sse", "ndjson"] = "sse") -> None:
+        self.adapter = adapter
+        self.parser = InstantParser(lenient=True)
+        self.parse_error: ParseError | None = None
+        self._decoder: SSEDecoder | NDJSONDecoder = SSEDecoder() if framing == "sse" else NDJSONDecoder()
+        self._json_body: bytearray | None = None
+        self.error: BaseException | None = None
+        self.final_value: Any = None
+        self.snapshot: Any = None
+        self._fed = False
+
+    @property
+    def ended(self) -> bool:
+        return self.adapter.ended
+
+    def use_json_body(self) -> None:
+        """The server sent `application/json` instead of a stream: read it whole at the end."""
+        self._json_body = bytearray()
+
+    def feed_bytes(self, chunk: bytes) -> list[Item]:
+        """One network chunk."""
+        if self.adapter.ended:
+            return []
+        if self._json_body is not None:
+            self._json_body += chunk
+            if len(self._json_body) > _MAX_JSON_BODY:
+                return self.fail(ProviderStreamError("the JSON body is too large", provider=self.adapter.provider))
+            return []
+        out: list[Item] = []
+        adapter = self.adapter
+        for frame in self._decoder.feed(chunk):
+            value = frame.value
+            if value is not None:
+                if isinstance(value, dict):
+                    self._absorb(adapter.feed(frame.event, value), out)  # pyright: ignore[reportUnknownArgumentType]
+            elif frame.error is not None:
+                self._absorb(adapter.fail(frame.error), out)
+            else:
+                self._absorb(adapter.feed_text(frame.event, frame.data), out)
+            if adapter.ended:
+                break
+        return out
+
+    def feed_payload(self, payload: Mapping[str, Any]) -> list[Item]:
+        """One decoded provider payload (from an SDK or a list)."""
+        if self.adapter.ended:
+            return []
+        out: list[Item] = []
+        self._absorb(self.adapter.feed(None, payload), out)
+        return out
+
+    def end(self, *, by_contract: bool = False) -> list[Item]:
+        """The source ended. `by_contract`: it has no terminal marker (a list of payloads)."""
+        if self.adapter.ended:
+            return []
+        out: list[Item] = []
+        if self._json_body is not None:
+            body, self._json_body = bytes(self._json_body), None
+            try:
+                payload: Any = json.loads(body)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                text = body[:300].decode("utf-8", "replace")
+                return self.fail(ProviderStreamError(f"expected a stream, got: {text}", provider=self.adapter.provider))
+            self._absorb(self.adapter.feed(None, payload), out)  # pyright: ignore[reportUnknownArgumentType]
+            self._absorb(self.adapter.complete(), out)
+            return out
+        if not by_contract:
+            for frame in self._decoder.finish():
+                if frame.value is not None and isinstance(frame.value, dict):
+                    self._absorb(self.adapter.feed(frame.event, frame.value), out)  # pyright: ignore[reportUnknownArgumentType]
+                elif frame.error is not None:
+                    self._absorb(self.adapter.fail(frame.error), out)
+                elif frame.value is None:
+                    self._absorb(self.adapter.feed_text(frame.event, frame.data), out)
+        self._absorb(self.adapter.complete() if by_contract else self.adapter.finish(), out)
+        return out
+
+    def fail(self, exc: BaseException) -> list[Item]:
+        """A failure outside the adapter (transport error, failed request)."""
+        out: list[Item] = []
+        self._absorb(self.adapter.fail(exc), out)
+        return out
+
+    def _absorb(self, items: list[Item], out: list[Item]) -> None:
+        parser = self.parser
+        for item in items:
+            event = item[0]
+            if event == "delta":
+                out.append(item)
+                self._fed = True
+                if self.parse_error is None:
+                    try:
+                        events = parser.feed(item[1])
+                    except ParseError as exc:
+                        self.parse_error = exc
+                        out.append((PARSE_ERROR, exc))
+                    else:
+                        out.extend([("instant", ev) for ev in events])
+                continue
+            if event == "done":
+                self._finish_parser(out)
+            elif event == "error":
+                self.error = item[1]
+                self._keep_snapshot()
+            out.append(item)
+
+    def _finish_parser(self, out: list[Item]) -> None:
+        if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
+            try:
+                out.extend([("instant", ev) for ev in self.parser.finish()])
+                self.final_value = self.parser.value
+            except ParseError as exc:
+                self.parse_error = exc
+                out.append((PARSE_ERROR, exc))
+        self._keep_snapshot()
+
+    def _keep_snapshot(self) -> None:
+        try:
+            self.snapshot = self.parser.snapshot()
+        except ParseError:  # pragma: no cover - snapshot() does not raise by contract
+            self.snapshot = None

@@ -1,0 +1,154 @@
+"""Output specs: what `Agent.output()` accepts, compiled to a JSON Schema and a prompt instruction.
+
+Three spellings are accepted:
+
+* the seed's dict spec: leaves are `(type, "description")` tuples (or a bare type), a nested
+  dict is an object, a one-element list `[spec]` is an array of `spec`:
+  `{"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}`. Types are Python types
+  (`str`, `int`, `float`, `bool`, `list`, `dict`, `None`) or their names (`"str"`,
+  `"integer"`, ...); anything else becomes an unconstrained value with the type's name in
+  its description.
+* a pydantic model class (pydantic is optional: it is never imported unless you pass one);
+  `async_get_data_object()` then validates the data into an instance.
+* a JSON Schema dict (recognised by a string `type`, `$schema`, `properties`, `$defs`, ...).
+
+The instruction asks for one JSON value and shows the schema; with `structured="native"` the
+schema also goes into the provider's structured-output parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = ["CompiledOutput", "compile_output", "is_json_schema"]
+
+_TYPE_NAMES: Final[dict[Any, str]] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    None: "null",
+    type(None): "null",
+    "str": "string",
+    "string": "string",
+    "int": "integer",
+    "integer": "integer",
+    "float": "number",
+    "number": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "list": "array",
+    "array": "array",
+    "dict": "object",
+    "object": "object",
+    "null": "null",
+    "none": "null",
+}
+
+_SCHEMA_KEYS: Final = frozenset(
+    {"$schema", "$defs", "definitions", "properties", "items", "anyOf", "oneOf", "allOf", "$ref", "enum", "const"}
+)
+
+
+@dataclass(frozen=True)
+class CompiledOutput:
+    """An output spec ready for a request: `schema` (JSON Schema), `instruction` (prompt text),
+    `name` (for `response_format`) and `model` (the pydantic class, when one was given)."""
+
+    schema: dict[str, Any]
+    instruction: str
+    name: str = "output"
+    model: Any = None
+
+    def validate(self, data: Any) -> Any:
+        """The pydantic instance for `data` (requires a model spec)."""
+        if self.model is None:
+            raise TypeError("async_get_data_object() needs an output() given as a pydantic model class")
+        return self.model.model_validate(data)
+
+
+def is_json_schema(spec: Mapping[str, Any]) -> bool:
+    """True when a dict reads as a JSON Schema rather than a dict spec."""
+    if isinstance(spec.get("type"), str):
+        return all(not isinstance(v, tuple) for v in spec.values())
+    return any(key in spec for key in _SCHEMA_KEYS) and all(not isinstance(v, tuple) for v in spec.values())
+
+
+def _is_pydantic_model(spec: Any) -> bool:
+    return isinstance(spec, type) and hasattr(spec, "model_json_schema") and hasattr(spec, "model_validate")
+
+
+def compile_output(spec: Any) -> CompiledOutput:
+    """Compile a dict spec, a pydantic model class or a JSON Schema (see the module docs)."""
+    if isinstance(spec, CompiledOutput):
+        return spec
+    if _is_pydantic_model(spec):
+        schema: dict[str, Any] = spec.model_json_schema()
+        name = _schema_name(getattr(spec, "__name__", "output"))
+        return CompiledOutput(schema, _instruction(schema), name, spec)
+    if isinstance(spec, Mapping):
+        if is_json_schema(spec):  # pyright: ignore[reportUnknownArgumentType]
+            schema = dict(spec)  # pyright: ignore[reportUnknownArgumentType]
+            name = _schema_name(str(schema.get("title", "output")))
+            return CompiledOutput(schema, _instruction(schema), name)
+        schema = spec_to_schema(spec)
+        return CompiledOutput(schema, _instruction(schema))
+    if isinstance(spec, list):
+        schema = spec_to_schema(spec)
+        return CompiledOutput(schema, _instruction(schema))
+    raise TypeError(
+        f"output() takes a dict spec, a pydantic model class or a JSON Schema, not {type(spec).__name__}"
+    )
+
+
+def spec_to_schema(spec: Any) -> dict[str, Any]:
+    """The JSON Schema of a dict spec (recursive)."""
+    if isinstance(spec, Mapping):
+        properties = {str(key): spec_to_schema(value) for key, value in spec.items()}  # pyright: ignore[reportUnknownVariableType]
+        return {"type": "object", "properties": properties, "required": list(properties)}
+    if isinstance(spec, list):
+        items: Sequence[Any] = spec  # pyright: ignore[reportUnknownVariableType]
+        if len(items) == 0:
+            return {"type": "array"}
+        if len(items) == 1:
+            return {"type": "array", "items": spec_to_schema(items[0])}
+        return {"type": "array", "items": {"anyOf": [spec_to_schema(item) for item in items]}}
+    if isinstance(spec, tuple):
+        parts: tuple[Any, ...] = spec  # pyright: ignore[reportUnknownVariableType]
+        if not parts:
+            return {}
+        schema = spec_to_schema(parts[0])
+        if len(parts) > 1 and parts[1] is not None:
+            description = str(parts[1])
+            extra = schema.get("description")
+            schema["description"] = f"{extra}; {description}" if extra else description
+        return schema
+    if _is_pydantic_model(spec):
+        return spec.model_json_schema()
+    key = spec.lower() if isinstance(spec, str) else spec
+    try:
+        name = _TYPE_NAMES.get(key)
+    except TypeError:  # unhashable
+        name = None
+    if name is not None:
+        return {"type": name}
+    label = getattr(spec, "__name__", None) or str(spec)
+    return {"description": f"a {label}"}
+
+
+def _schema_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:64]
+    return cleaned or "output"
+
+
+def _instruction(schema: Mapping[str, Any]) -> str:
+    text = json.dumps(schema, ensure_ascii=False, indent=1)
+    return (
+        "Answer with one JSON value only: no prose before or after it, no code fence. "
+        "It must match this JSON Schema (each field's description says what to put in it):\n" + text
+    )

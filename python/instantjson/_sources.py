@@ -1,0 +1,214 @@
+"""Where a response's bytes come from, and the helper thread that runs async sources for sync code.
+
+A *source* yields units (bytes, or decoded payloads) to the response's pipeline:
+
+* `HTTPSource`: a request sent by `_client.open_stream()` (async; needs the loop that opened it).
+* `AsyncIterSource`: any async iterable of bytes or payloads (an SDK's `AsyncStream`, ...).
+* `SyncIterSource`: bytes, a list, or any iterable (an SDK's sync `Stream`); in-memory ones are
+  read inline, other iterables may block, so async consumers read them in a worker thread.
+
+A unit is `bytes`/`bytearray`/`memoryview`/`str` (wire bytes, framed by the provider's
+decoder), a mapping (one decoded payload), or an object with `model_dump()` (an SDK chunk).
+A source of payloads has no terminal marker: its end counts as the provider's end.
+
+`PortalThread` is a daemon thread running its own event loop with an anyio `BlockingPortal`:
+the home of an async source first pulled by sync code. It is a daemon so that an abandoned,
+unfinished sync response can never keep the interpreter from exiting; it stops itself once
+its response has ended or been closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from ._client import ByteStream
+from ._parts import Item
+from ._pipeline import Pipeline
+
+__all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "SyncIterSource", "feed_unit"]
+
+T = TypeVar("T")
+
+_JSON_TYPES = frozenset({"application/json", "application/problem+json"})
+
+
+def feed_unit(pipeline: Pipeline, unit: Any) -> tuple[list[Item], bool]:
+    """Feed one unit; returns the items and whether it was a payload (not wire bytes)."""
+    if isinstance(unit, (bytes, bytearray, memoryview)):
+        return pipeline.feed_bytes(bytes(unit)), False
+    if isinstance(unit, str):
+        return pipeline.feed_bytes(unit.encode()), False
+    if isinstance(unit, Mapping):
+        return pipeline.feed_payload(unit), True  # pyright: ignore[reportUnknownArgumentType]
+    dump = getattr(unit, "model_dump", None)
+    if callable(dump):
+        try:
+            payload = dump(mode="json", exclude_unset=True)
+        except TypeError:
+            payload = dump()
+        return pipeline.feed_payload(payload), True
+    raise TypeError(f"a stream source yields bytes, str or payload dicts, not {type(unit).__name__}")
+
+
+class HTTPSource:
+    """A request to send; opened by the first pull, in that puller's loop."""
+
+    is_async = True
+    blocking = False
+
+    def __init__(self, opener: Callable[[], Awaitable[ByteStream]]) -> None:
+        self._opener = opener
+        self.stream: ByteStream | None = None
+        self.opened = False
+
+    async def open(self, pipeline: Pipeline) -> None:
+        self.stream = await self._opener()
+        self.opened = True
+        if self.stream.content_type in _JSON_TYPES:
+            pipeline.use_json_body()
+
+    async def step(self, pipeline: Pipeline) -> list[Item]:
+        assert self.stream is not None
+        chunk = await self.stream.receive()
+        return pipeline.feed_bytes(chunk) if chunk is not None else pipeline.end()
+
+    async def aclose(self) -> None:
+        self.opened = True  # never (re)open after a close
+        if self.stream is not None:
+            await self.stream.aclose()
+
+
+class AsyncIterSource:
+    """An async iterable of units."""
+
+    is_async = True
+    blocking = False
+
+    def __init__(self, source: AsyncIterable[Any]) -> None:
+        self._source = source
+        self._iterator: AsyncIterator[Any] | None = None
+        self._payloads = False
+        self.opened = False
+
+    async def open(self, pipeline: Pipeline) -> None:
+        self._iterator = aiter(self._source)
+        self.opened = True
+
+    async def step(self, pipeline: Pipeline) -> list[Item]:
+        assert self._iterator is not None
+        try:
+            unit = await anext(self._iterator)
+        except StopAsyncIteration:
+            return pipeline.end(by_contract=self._payloads)
+        items, payload = feed_unit(pipeline, unit)
+        self._payloads = self._payloads or payload
+        return items
+
+    async def aclose(self) -> None:
+        self.opened = True
+        for target in (self._iterator, self._source):
+            close = getattr(target, "aclose", None) or getattr(target, "close", None)
+            if close is not None:
+                result = close()
+                if isinstance(result, Awaitable):
+                    with anyio.CancelScope(shield=True):
+                        await result
+                return
+
+
+class SyncIterSource:
+    """Bytes, a list, or any iterable of units (`blocking` unless it is in memory)."""
+
+    is_async = False
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, (bytes, bytearray, memoryview, str)):
+            source = [source]
+        self.blocking = not isinstance(source, (list, tuple))
+        self._source: Iterable[Any] = source
+        self._iterator: Iterator[Any] | None = None
+        self._payloads = False
+        self.opened = False
+
+    def step(self, pipeline: Pipeline) -> list[Item]:
+        if self._iterator is None:
+            self._iterator = iter(self._source)
+            self.opened = True
+        try:
+            unit = next(self._iterator)
+        except StopIteration:
+            return pipeline.end(by_contract=self._payloads)
+        items, payload = feed_unit(pipeline, unit)
+        self._payloads = self._payloads or payload
+        return items
+
+    def close(self) -> None:
+        self.opened = True
+        for target in (self._iterator, self._source):
+            close = getattr(target, "close", None)
+            if callable(close):
+                close()
+                return
+
+
+class PortalThread:
+    """A daemon thread with its own event loop (asyncio) serving `call()`s until stopped."""
+
+    def __init__(self, backend: str = "asyncio") -> None:
+        self._ready = threading.Event()
+        self._portal: BlockingPortal | None = None
+        self._stop: anyio.Event | None = None
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(backend,), name="instantjson-response", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self, backend: str) -> None:
+        try:
+            anyio.run(self._main, backend=backend)
+        except BaseException as exc:  # pragma: no cover - a loop that cannot start
+            self._failure = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._stop = anyio.Event()
+        async with BlockingPortal() as portal:
+            self._portal = portal
+            self._ready.set()
+            await self._stop.wait()
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run `func(*args)` in the portal's loop and wait for it (RuntimeError once stopped)."""
+        portal = self._portal
+        if portal is None or not self._thread.is_alive():
+            raise RuntimeError("the response's helper thread has stopped")
+        return portal.call(func, *args)
+
+    def stop_soon(self) -> None:
+        """From inside the portal's loop: let the thread end once the current calls return."""
+        if self._stop is not None:
+            self._stop.set()
+
+    def stop(self) -> None:
+        """From any other thread: stop the loop and wait for the thread to end."""
+        if self._thread.is_alive() and self._portal is not None and self._stop is not None:
+            try:
+                self._portal.call(self._set_stop)
+            except RuntimeError:
+                pass
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=10)
+
+    async def _set_stop(self) -> None:
+        self.stop_soon()

@@ -1,0 +1,299 @@
+//! `InstantEvent` and the path nodes it points to.
+//!
+//! Every value the parser starts gets a [`Node`]: its parent and its key or index. Events hold an
+//! `Arc<Node>`; the four path views (`path`, `keys`, `wildcard_path`, `indexes`) are built on first
+//! read and cached on the node, so the many deltas of one string share them and events nobody
+//! reads cost no string formatting at all.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use instantjson_core::path::push_seg;
+use instantjson_core::Seg;
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+use pyo3::{intern, IntoPyObjectExt};
+
+/// Where a value sits in its parent.
+pub enum NodeSeg {
+    Root,
+    /// An object key: the Python string (shared with the dict) and its text.
+    Key(Py<PyString>, Arc<str>),
+    Index(usize),
+}
+
+/// One value's place in the document.
+pub struct Node {
+    pub parent: Option<Arc<Node>>,
+    pub seg: NodeSeg,
+    path: OnceLock<Box<str>>,
+    wildcard: OnceLock<Box<str>>,
+    py_path: OnceLock<Py<PyString>>,
+    py_wildcard: OnceLock<Py<PyString>>,
+    py_keys: OnceLock<Py<PyTuple>>,
+    py_indexes: OnceLock<Py<PyTuple>>,
+}
+
+impl Node {
+    pub fn new(parent: Option<Arc<Node>>, seg: NodeSeg) -> Arc<Node> {
+        Arc::new(Node {
+            parent,
+            seg,
+            path: OnceLock::new(),
+            wildcard: OnceLock::new(),
+            py_path: OnceLock::new(),
+            py_wildcard: OnceLock::new(),
+            py_keys: OnceLock::new(),
+            py_indexes: OnceLock::new(),
+        })
+    }
+
+    pub fn is_root(&self) -> bool {
+        matches!(self.seg, NodeSeg::Root)
+    }
+
+    fn core_seg(&self) -> Seg<'_> {
+        match &self.seg {
+            NodeSeg::Root => Seg::Root,
+            NodeSeg::Key(_, k) => Seg::Key(k),
+            NodeSeg::Index(i) => Seg::Index(*i),
+        }
+    }
+
+    /// The dot path (`steps[0].owner`), computed once. Iterative: depth costs no call stack.
+    pub fn path(&self) -> &str {
+        self.text(false)
+    }
+
+    /// The path with indexes written `[*]`.
+    pub fn wildcard(&self) -> &str {
+        self.text(true)
+    }
+
+    fn cell(&self, wildcard: bool) -> &OnceLock<Box<str>> {
+        if wildcard {
+            &self.wildcard
+        } else {
+            &self.path
+        }
+    }
+
+    fn text(&self, wildcard: bool) -> &str {
+        if let Some(done) = self.cell(wildcard).get() {
+            return done;
+        }
+        // Walk up to the nearest ancestor whose text is known, then fill in downwards.
+        let mut chain: Vec<&Node> = vec![self];
+        let mut cur = self;
+        while let Some(parent) = cur.parent.as_deref() {
+            if parent.cell(wildcard).get().is_some() {
+                chain.push(parent);
+                break;
+            }
+            chain.push(parent);
+            cur = parent;
+        }
+        let mut text = String::new();
+        for node in chain.iter().rev() {
+            if let Some(known) = node.cell(wildcard).get() {
+                text.clear();
+                text.push_str(known);
+                continue;
+            }
+            push_seg(&mut text, node.core_seg(), wildcard);
+            let _ = node.cell(wildcard).set(text.as_str().into());
+        }
+        self.cell(wildcard).get().map_or("", |s| s)
+    }
+
+    fn py_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.py_path.get_or_init(|| PyString::new(py, self.path()).unbind()).bind(py).clone()
+    }
+
+    fn py_wildcard<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.py_wildcard.get_or_init(|| PyString::new(py, self.wildcard()).unbind()).bind(py).clone()
+    }
+
+    fn segments(&self) -> Vec<&NodeSeg> {
+        let mut segs = Vec::new();
+        let mut cur = Some(self);
+        while let Some(node) = cur {
+            if !node.is_root() {
+                segs.push(&node.seg);
+            }
+            cur = node.parent.as_deref();
+        }
+        segs.reverse();
+        segs
+    }
+
+    fn py_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        if let Some(t) = self.py_keys.get() {
+            return Ok(t.bind(py).clone());
+        }
+        let items: Vec<Py<PyAny>> = self
+            .segments()
+            .into_iter()
+            .map(|seg| match seg {
+                NodeSeg::Key(k, _) => Ok(k.clone_ref(py).into_any()),
+                NodeSeg::Index(i) => i.into_py_any(py),
+                NodeSeg::Root => Ok(py.None()),
+            })
+            .collect::<PyResult<_>>()?;
+        let t = PyTuple::new(py, items)?;
+        Ok(self.py_keys.get_or_init(|| t.unbind()).bind(py).clone())
+    }
+
+    fn py_indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        if let Some(t) = self.py_indexes.get() {
+            return Ok(t.bind(py).clone());
+        }
+        let items: Vec<usize> = self
+            .segments()
+            .into_iter()
+            .filter_map(|seg| match seg {
+                NodeSeg::Index(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let t = PyTuple::new(py, items)?;
+        Ok(self.py_indexes.get_or_init(|| t.unbind()).bind(py).clone())
+    }
+}
+
+/// The text of one open string, shared by its delta events so each can build `value` (the
+/// string so far) on first read without the parser copying the text per event.
+pub type SharedText = Arc<Mutex<String>>;
+
+/// One instant event: the value at `path` grew (`"delta"`) or is complete (`"done"`).
+///
+/// Fields: `path` (dot path, `steps[0].owner`), `keys` (the path as a tuple), `wildcard_path`
+/// (`steps[*].owner`), `indexes` (`(0,)`), `event_type` (`"delta"` or `"done"`), `is_complete`,
+/// `delta` (a string's new text, `None` on done) and `value` (on a delta the string so far, on
+/// done the complete value). Container values are shared with the parser's result: treat them as
+/// read-only.
+#[pyclass(frozen, module = "instantjson", name = "InstantEvent")]
+pub struct InstantEvent {
+    node: Arc<Node>,
+    delta: Option<Py<PyString>>,
+    value: OnceLock<Py<PyAny>>,
+    /// For a delta: the shared text and its length in bytes at this event.
+    text: Option<(SharedText, usize)>,
+}
+
+impl InstantEvent {
+    pub fn done(node: Arc<Node>, value: Py<PyAny>) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(value);
+        InstantEvent { node, delta: None, value: cell, text: None }
+    }
+
+    pub fn grew(node: Arc<Node>, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
+        InstantEvent { node, delta: Some(delta), value: OnceLock::new(), text: Some((text, len)) }
+    }
+
+    fn value_of<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.value
+            .get_or_init(|| match &self.text {
+                Some((text, len)) => {
+                    let guard = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    PyString::new(py, guard.get(..*len).unwrap_or("")).into_any().unbind()
+                }
+                None => py.None(),
+            })
+            .bind(py)
+            .clone()
+    }
+}
+
+#[pymethods]
+impl InstantEvent {
+    #[getter]
+    fn path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.node.py_path(py)
+    }
+
+    #[getter]
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.node.py_keys(py)
+    }
+
+    #[getter]
+    fn wildcard_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.node.py_wildcard(py)
+    }
+
+    #[getter]
+    fn indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.node.py_indexes(py)
+    }
+
+    #[getter]
+    fn event_type<'py>(&self, py: Python<'py>) -> &Bound<'py, PyString> {
+        if self.delta.is_some() {
+            intern!(py, "delta")
+        } else {
+            intern!(py, "done")
+        }
+    }
+
+    #[getter]
+    fn is_complete(&self) -> bool {
+        self.delta.is_none()
+    }
+
+    #[getter]
+    fn delta<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        self.delta.as_ref().map(|d| d.bind(py).clone())
+    }
+
+    #[getter]
+    fn value<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.value_of(py)
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Ok(other) = other.cast::<InstantEvent>() else {
+            return Ok(false);
+        };
+        let other = other.get();
+        if self.node.path() != other.node.path() || self.delta.is_some() != other.delta.is_some() {
+            return Ok(false);
+        }
+        if let (Some(a), Some(b)) = (&self.delta, &other.delta) {
+            if a.bind(py).to_cow()? != b.bind(py).to_cow()? {
+                return Ok(false);
+            }
+        }
+        self.value_of(py).eq(other.value_of(py))
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        let delta = self.delta.as_ref().map(|d| d.bind(py).clone());
+        (self.node.py_path(py), self.event_type(py), delta).into_pyobject(py)?.hash()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let value = self.value_of(py).repr()?;
+        Ok(match &self.delta {
+            Some(d) => format!(
+                "InstantEvent(event_type='delta', path={}, delta={}, value={value})",
+                self.node.py_path(py).repr()?,
+                d.bind(py).repr()?
+            ),
+            None => format!("InstantEvent(event_type='done', path={}, value={value})", self.node.py_path(py).repr()?),
+        })
+    }
+
+    /// The event as a plain dict (what `python -m instantjson parse` prints).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("event_type", self.event_type(py))?;
+        d.set_item("path", self.node.py_path(py))?;
+        d.set_item("wildcard_path", self.node.py_wildcard(py))?;
+        d.set_item("keys", self.node.py_keys(py)?)?;
+        d.set_item("indexes", self.node.py_indexes(py)?)?;
+        d.set_item("delta", self.delta(py))?;
+        d.set_item("value", self.value_of(py))?;
+        Ok(d)
+    }
+}

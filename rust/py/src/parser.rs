@@ -1,0 +1,198 @@
+//! `InstantParser`, `loads` and `parse_partial`: argument handling and conversion around the core.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use instantjson_core::{Parser, ParserOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
+
+use crate::build::{prefix_seg, Builder, Emit, PySink};
+use crate::errors::parse_error;
+use crate::event::{Node, NodeSeg};
+
+/// Incremental JSON parser that emits instant path events. One parser per stream.
+///
+/// `feed(chunk)` takes the next piece (a `str`, or UTF-8 `bytes` that may split a character) and
+/// returns the events it completed; `finish()` marks the end of input. `lenient=True` accepts what
+/// language models write (prose or a ```json fence around the JSON, single quotes, unquoted keys,
+/// trailing commas, comments, Python literals, NaN/Infinity, raw control characters, unknown
+/// escapes) and completes a truncated input at `finish()`. `paths=["title", "steps[*].owner"]`
+/// keeps only the events whose path or wildcard path is listed; `deltas=False` makes done events
+/// only. `prefix=("$tool_calls", 0, "arguments")` puts every path under that prefix (the root
+/// value then gets events too). Limits: `max_depth` nesting, `max_string_length` bytes per
+/// string, `max_number_length` characters per number, `max_input_size` bytes in all.
+#[pyclass(module = "instantjson", name = "InstantParser")]
+pub struct InstantParser {
+    parser: Parser,
+    builder: Builder,
+}
+
+/// The text of a chunk, borrowed where Python allows it.
+enum Chunk<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Bytes(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Chunk<'a>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        // A str holding lone surrogates cannot be UTF-8: they become U+FFFD.
+        return Ok(Chunk::Text(s.to_cow().or_else(|_| Ok::<_, PyErr>(std::borrow::Cow::Owned(s.to_string_lossy().into_owned())))?));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Chunk::Bytes(b.as_bytes()));
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(Chunk::Owned(b.to_vec()));
+    }
+    // memoryview and other buffers
+    let b = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
+    Ok(Chunk::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()))
+}
+
+impl InstantParser {
+    fn run(&mut self, py: Python<'_>, chunk: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
+        let input = chunk.map(chunk_of).transpose()?;
+        let mut sink = PySink::new(py, &mut self.builder);
+        let result = match &input {
+            Some(Chunk::Text(s)) => self.parser.feed_str(s, &mut sink),
+            Some(Chunk::Bytes(b)) => self.parser.feed(b, &mut sink),
+            Some(Chunk::Owned(b)) => self.parser.feed(b, &mut sink),
+            None => self.parser.finish(&mut sink),
+        };
+        let PySink { events, error, .. } = sink;
+        if let Some(err) = error {
+            return Err(err);
+        }
+        let events = PyList::new(py, events)?;
+        match result {
+            Ok(()) => Ok(events.unbind()),
+            Err(e) => Err(parse_error(py, &e, Some(events.into_any()))),
+        }
+    }
+}
+
+fn options(lenient: bool, max_depth: usize, deltas: bool) -> ParserOptions {
+    ParserOptions::default().with_lenient(lenient).with_max_depth(max_depth).with_string_deltas(deltas)
+}
+
+#[pymethods]
+impl InstantParser {
+    #[new]
+    #[pyo3(signature = (lenient=false, max_depth=512, paths=None, deltas=true, *, prefix=None,
+                        max_string_length=None, max_number_length=4096, max_input_size=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        lenient: bool,
+        max_depth: usize,
+        paths: Option<Vec<String>>,
+        deltas: bool,
+        prefix: Option<Vec<Bound<'_, PyAny>>>,
+        max_string_length: Option<usize>,
+        max_number_length: usize,
+        max_input_size: Option<u64>,
+    ) -> PyResult<Self> {
+        let opts = options(lenient, max_depth, deltas)
+            .with_max_string_len(max_string_length)
+            .with_max_number_len(max_number_length)
+            .with_max_input_len(max_input_size);
+        let emit = match paths {
+            None => Emit::All,
+            Some(paths) => Emit::Only(paths.into_iter().map(String::into_boxed_str).collect::<HashSet<_>>()),
+        };
+        let mut root = Node::new(None, NodeSeg::Root);
+        for item in prefix.unwrap_or_default() {
+            root = Node::new(Some(root), prefix_seg(&item)?);
+        }
+        Ok(InstantParser { parser: Parser::new(opts), builder: Builder::new(emit, deltas, Arc::clone(&root)) })
+    }
+
+    /// Parse the next piece of the stream; returns the events it completed, in document order.
+    /// Raises `ParseError` for input that can never be valid (its `.events` holds the events of
+    /// this call before the error); a failed parser raises the same error on every later call.
+    fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<Py<PyList>> {
+        self.run(py, Some(chunk))
+    }
+
+    /// Mark the end of input and return the last events. Strict: a value still open is a
+    /// `ParseError`. Lenient: it is completed (see `truncated`).
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        self.run(py, None)
+    }
+
+    /// The partial value so far: a key appears once its value has started (a string with its
+    /// text so far, a container as it fills), numbers and literals once complete. `None` before
+    /// anything has started. Each call returns a new copy of the open containers.
+    fn snapshot(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.builder.snapshot(py, self.parser.open_string())
+    }
+
+    /// The final value. `ParseError` until the root has closed (or a lenient `finish()`
+    /// completed it), and after an error.
+    #[getter]
+    fn value(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(e) = self.parser.error() {
+            return Err(parse_error(py, e, None));
+        }
+        match (self.parser.is_root_done(), self.builder.root(py)) {
+            (true, Some(v)) => Ok(v),
+            _ => Err(crate::errors::incomplete(py, &self.parser)),
+        }
+    }
+
+    /// True when a lenient `finish()` had to complete an unfinished input.
+    #[getter]
+    fn truncated(&self) -> bool {
+        self.parser.is_truncated()
+    }
+
+    /// Lenient: the text after the root value, verbatim (not parsed).
+    #[getter]
+    fn trailing(&self) -> &str {
+        self.parser.trailing()
+    }
+
+    /// True once the root value has closed or `finish()` has run.
+    #[getter]
+    fn done(&self) -> bool {
+        self.parser.is_root_done() || self.parser.is_finished()
+    }
+
+    #[getter]
+    fn lenient(&self) -> bool {
+        self.parser.options().lenient
+    }
+
+    fn __repr__(&self) -> String {
+        let o = self.parser.options();
+        format!("InstantParser(lenient={}, max_depth={}, deltas={})", if o.lenient { "True" } else { "False" }, o.max_depth, if o.string_deltas { "True" } else { "False" })
+    }
+}
+
+/// Parse a whole JSON text and return its value (no events are made).
+#[pyfunction]
+#[pyo3(signature = (text, lenient=false, max_depth=512))]
+pub fn loads(py: Python<'_>, text: &Bound<'_, PyAny>, lenient: bool, max_depth: usize) -> PyResult<Py<PyAny>> {
+    let mut p = quiet_parser(lenient, max_depth);
+    p.run(py, Some(text))?;
+    p.run(py, None)?;
+    p.value(py)
+}
+
+/// Feed the whole text and return `snapshot()`: the value as far as it goes.
+#[pyfunction]
+#[pyo3(signature = (text, lenient=false, max_depth=512))]
+pub fn parse_partial(py: Python<'_>, text: &Bound<'_, PyAny>, lenient: bool, max_depth: usize) -> PyResult<Py<PyAny>> {
+    let mut p = quiet_parser(lenient, max_depth);
+    p.run(py, Some(text))?;
+    p.snapshot(py)
+}
+
+/// A parser that builds values only, for the one-shot helpers and frame payloads.
+pub fn quiet_parser(lenient: bool, max_depth: usize) -> InstantParser {
+    InstantParser {
+        parser: Parser::new(options(lenient, max_depth, false)),
+        builder: Builder::new(Emit::Nothing, false, Node::new(None, NodeSeg::Root)),
+    }
+}
