@@ -388,7 +388,7 @@ impl Parser {
             }
         }
         loop {
-            match std::str::from_utf8(rest) {
+            match simdutf8::compat::from_utf8(rest) {
                 Ok(s) => return self.run(s, sink),
                 Err(e) => {
                     let valid = e.valid_up_to();

@@ -4,7 +4,14 @@
 /// a continuation byte starts one character.
 #[inline]
 pub fn count_chars(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
+    // Summed in blocks of 32 with a u8 accumulator, which the compiler turns into vector code.
+    let mut chunks = bytes.chunks_exact(32);
+    let mut total = 0u64;
+    for block in &mut chunks {
+        let n: u8 = block.iter().map(|&b| u8::from((b as i8) >= -0x40)).sum();
+        total += u64::from(n);
+    }
+    total + chunks.remainder().iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
 /// Expected length of the UTF-8 sequence that starts with `lead` (0 when `lead` cannot start one).

@@ -1,7 +1,7 @@
 //! The binding's [`Sink`]: builds Python values straight from the parser's borrowed slices, keeps
 //! the tree of open containers for `snapshot()`, and makes the `InstantEvent`s.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use instantjson_core::{Scalar, Seg, Sink};
@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 
 use crate::event::{InstantEvent, Node, NodeSeg, SharedText};
+use crate::strings::{new_str, KeyCache};
 
 /// Which events to make.
 pub enum Emit {
@@ -22,10 +23,33 @@ pub enum Emit {
     Only(HashSet<Box<str>>),
 }
 
+/// A container under construction.
+enum Container {
+    Dict(Py<PyDict>),
+    List(Py<PyList>),
+}
+
+impl Container {
+    fn any(&self, py: Python<'_>) -> Py<PyAny> {
+        match self {
+            Container::Dict(d) => d.clone_ref(py).into_any(),
+            Container::List(l) => l.clone_ref(py).into_any(),
+        }
+    }
+
+    /// Set `value` under `key` (a dict), or append it (a list).
+    fn put(&self, py: Python<'_>, key: Option<&Py<PyString>>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        match (self, key) {
+            (Container::Dict(d), Some(k)) => d.bind(py).set_item(k.bind(py), value),
+            (Container::Dict(_), None) => Ok(()),
+            (Container::List(l), _) => l.bind(py).append(value),
+        }
+    }
+}
+
 /// An open container: its object, its key in its parent, and its node when events are made.
 struct Open {
-    obj: Py<PyAny>,
-    is_dict: bool,
+    obj: Container,
     key: Option<Py<PyString>>,
     node: Option<Arc<Node>>,
     emit: bool,
@@ -37,30 +61,6 @@ struct OpenString {
     node: Option<Arc<Node>>,
     emit: bool,
     text: Option<SharedText>,
-}
-
-/// Object keys are interned per parser: the same key text gives the same Python string. Only
-/// short keys are kept, and only so many (as orjson and jiter do).
-const MAX_CACHED_KEY: usize = 64;
-const MAX_CACHED_KEYS: usize = 4096;
-
-#[derive(Default)]
-struct KeyCache {
-    map: HashMap<Box<str>, (Py<PyString>, Arc<str>)>,
-}
-
-impl KeyCache {
-    fn get(&mut self, py: Python<'_>, key: &str) -> (Py<PyString>, Arc<str>) {
-        if let Some((k, text)) = self.map.get(key) {
-            return (k.clone_ref(py), text.clone());
-        }
-        let k = PyString::new(py, key).unbind();
-        let text: Arc<str> = key.into();
-        if key.len() <= MAX_CACHED_KEY && self.map.len() < MAX_CACHED_KEYS {
-            self.map.insert(key.into(), (k.clone_ref(py), text.clone()));
-        }
-        (k, text)
-    }
 }
 
 /// Everything the binding keeps between two `feed()` calls.
@@ -88,7 +88,7 @@ impl Builder {
     /// The partial value: the containers on the open path are copied (closed values are complete
     /// and shared), and the open string's text so far is put in place.
     pub fn snapshot(&self, py: Python<'_>, open_text: Option<&str>) -> PyResult<Py<PyAny>> {
-        let text = open_text.map(|t| PyString::new(py, t));
+        let text = open_text.map(|t| new_str(py, t));
         if self.stack.is_empty() {
             return Ok(match (text, &self.root) {
                 (Some(t), _) => t.into_any().unbind(),
@@ -96,25 +96,38 @@ impl Builder {
                 (None, None) => py.None(),
             });
         }
-        let mut copies: Vec<Bound<'_, PyAny>> = Vec::with_capacity(self.stack.len());
+        let mut copies: Vec<Container> = Vec::with_capacity(self.stack.len());
         for open in &self.stack {
-            let obj = open.obj.bind(py);
-            let copy = if open.is_dict {
-                obj.cast::<PyDict>()?.copy()?.into_any()
-            } else {
-                let list = obj.cast::<PyList>()?;
-                list.get_slice(0, list.len()).into_any()
-            };
-            copies.push(copy);
+            copies.push(match &open.obj {
+                Container::Dict(d) => Container::Dict(d.bind(py).copy()?.unbind()),
+                Container::List(l) => {
+                    let l = l.bind(py);
+                    Container::List(l.get_slice(0, l.len()).cast_into::<PyList>()?.unbind())
+                }
+            });
         }
+        // Link each copy into its copied parent, in place of the original (the last item).
         for (i, open) in self.stack.iter().enumerate().skip(1) {
-            put(&copies[i - 1], self.stack[i - 1].is_dict, open.key.as_ref(), &copies[i], true)?;
+            let child = copies[i].any(py).into_bound(py);
+            match &copies[i - 1] {
+                Container::Dict(d) => {
+                    if let Some(k) = &open.key {
+                        d.bind(py).set_item(k.bind(py), child)?;
+                    }
+                }
+                Container::List(l) => {
+                    let l = l.bind(py);
+                    if !l.is_empty() {
+                        l.set_item(l.len() - 1, child)?;
+                    }
+                }
+            }
         }
-        if let (Some(t), Some(last), Some(open)) = (text, copies.last(), self.stack.last()) {
+        if let (Some(t), Some(last)) = (text, copies.last()) {
             let key = self.open.as_ref().and_then(|o| o.key.as_ref());
-            put(last, open.is_dict, key, t.as_any(), false)?;
+            last.put(py, key, t.as_any())?;
         }
-        Ok(copies.swap_remove(0).unbind())
+        Ok(copies.swap_remove(0).any(py))
     }
 
     /// The key object, node and emit flag of a value starting at `seg`.
@@ -152,35 +165,11 @@ impl Builder {
     /// Put a complete value into the open container (or make it the root).
     fn insert(&mut self, py: Python<'_>, key: Option<&Py<PyString>>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         match self.stack.last() {
-            Some(open) => put(open.obj.bind(py), open.is_dict, key, value, false),
+            Some(open) => open.obj.put(py, key, value),
             None => {
                 self.root = Some(value.clone().unbind());
                 Ok(())
             }
-        }
-    }
-}
-
-/// Set `value` into `container`: under `key` for a dict; appended to a list, or replacing its
-/// last item when `replace_last`.
-fn put(
-    container: &Bound<'_, PyAny>,
-    is_dict: bool,
-    key: Option<&Py<PyString>>,
-    value: &Bound<'_, PyAny>,
-    replace_last: bool,
-) -> PyResult<()> {
-    if is_dict {
-        match key {
-            Some(k) => container.cast::<PyDict>()?.set_item(k.bind(container.py()), value),
-            None => Ok(()),
-        }
-    } else {
-        let list = container.cast::<PyList>()?;
-        if replace_last && !list.is_empty() {
-            list.set_item(list.len() - 1, value)
-        } else {
-            list.append(value)
         }
     }
 }
@@ -221,16 +210,20 @@ impl<'a, 'py> PySink<'a, 'py> {
     fn begin_container(&mut self, seg: Seg<'_>, is_dict: bool) -> PyResult<()> {
         let py = self.py;
         let (key, node, emit) = self.b.start(py, seg);
-        let obj = if is_dict { PyDict::new(py).into_any() } else { PyList::empty(py).into_any() };
-        self.b.insert(py, key.as_ref(), &obj)?;
-        self.b.stack.push(Open { obj: obj.unbind(), is_dict, key, node, emit });
+        let obj = if is_dict {
+            Container::Dict(PyDict::new(py).unbind())
+        } else {
+            Container::List(PyList::empty(py).unbind())
+        };
+        self.b.insert(py, key.as_ref(), obj.any(py).bind(py))?;
+        self.b.stack.push(Open { obj, key, node, emit });
         Ok(())
     }
 
     fn end_container_inner(&mut self) -> PyResult<()> {
         if let Some(open) = self.b.stack.pop() {
             if let (true, Some(node)) = (open.emit, open.node) {
-                self.event(InstantEvent::done(node, open.obj))?;
+                self.event(InstantEvent::done(node, open.obj.any(self.py)))?;
             }
         }
         Ok(())
@@ -245,13 +238,13 @@ impl<'a, 'py> PySink<'a, 'py> {
             t.push_str(delta);
             t.len()
         };
-        self.event(InstantEvent::grew(node, PyString::new(py, delta).unbind(), text, len))
+        self.event(InstantEvent::grew(node, new_str(py, delta).unbind(), text, len))
     }
 
     fn end_string_inner(&mut self, value: &str) -> PyResult<()> {
         let py = self.py;
         let Some(open) = self.b.open.take() else { return Ok(()) };
-        let s = PyString::new(py, value).into_any();
+        let s = new_str(py, value).into_any();
         self.b.insert(py, open.key.as_ref(), &s)?;
         if let (true, Some(node)) = (open.emit, open.node) {
             self.event(InstantEvent::done(node, s.unbind()))?;

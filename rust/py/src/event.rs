@@ -21,10 +21,17 @@ pub enum NodeSeg {
     Index(usize),
 }
 
-/// One value's place in the document.
+/// One value's place in the document. Kept small: most nodes are never asked for their path, so
+/// the cached views live in a separate allocation made on first read.
 pub struct Node {
     pub parent: Option<Arc<Node>>,
     pub seg: NodeSeg,
+    views: OnceLock<Box<Views>>,
+}
+
+/// The path views of a node, built on first read.
+#[derive(Default)]
+struct Views {
     path: OnceLock<Box<str>>,
     wildcard: OnceLock<Box<str>>,
     py_path: OnceLock<Py<PyString>>,
@@ -35,16 +42,11 @@ pub struct Node {
 
 impl Node {
     pub fn new(parent: Option<Arc<Node>>, seg: NodeSeg) -> Arc<Node> {
-        Arc::new(Node {
-            parent,
-            seg,
-            path: OnceLock::new(),
-            wildcard: OnceLock::new(),
-            py_path: OnceLock::new(),
-            py_wildcard: OnceLock::new(),
-            py_keys: OnceLock::new(),
-            py_indexes: OnceLock::new(),
-        })
+        Arc::new(Node { parent, seg, views: OnceLock::new() })
+    }
+
+    fn views(&self) -> &Views {
+        self.views.get_or_init(Box::default)
     }
 
     pub fn is_root(&self) -> bool {
@@ -71,9 +73,9 @@ impl Node {
 
     fn cell(&self, wildcard: bool) -> &OnceLock<Box<str>> {
         if wildcard {
-            &self.wildcard
+            &self.views().wildcard
         } else {
-            &self.path
+            &self.views().path
         }
     }
 
@@ -106,11 +108,11 @@ impl Node {
     }
 
     fn py_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.py_path.get_or_init(|| PyString::new(py, self.path()).unbind()).bind(py).clone()
+        self.views().py_path.get_or_init(|| PyString::new(py, self.path()).unbind()).bind(py).clone()
     }
 
     fn py_wildcard<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.py_wildcard.get_or_init(|| PyString::new(py, self.wildcard()).unbind()).bind(py).clone()
+        self.views().py_wildcard.get_or_init(|| PyString::new(py, self.wildcard()).unbind()).bind(py).clone()
     }
 
     fn segments(&self) -> Vec<&NodeSeg> {
@@ -127,7 +129,7 @@ impl Node {
     }
 
     fn py_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        if let Some(t) = self.py_keys.get() {
+        if let Some(t) = self.views().py_keys.get() {
             return Ok(t.bind(py).clone());
         }
         let items: Vec<Py<PyAny>> = self
@@ -140,11 +142,11 @@ impl Node {
             })
             .collect::<PyResult<_>>()?;
         let t = PyTuple::new(py, items)?;
-        Ok(self.py_keys.get_or_init(|| t.unbind()).bind(py).clone())
+        Ok(self.views().py_keys.get_or_init(|| t.unbind()).bind(py).clone())
     }
 
     fn py_indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        if let Some(t) = self.py_indexes.get() {
+        if let Some(t) = self.views().py_indexes.get() {
             return Ok(t.bind(py).clone());
         }
         let items: Vec<usize> = self
@@ -156,7 +158,7 @@ impl Node {
             })
             .collect();
         let t = PyTuple::new(py, items)?;
-        Ok(self.py_indexes.get_or_init(|| t.unbind()).bind(py).clone())
+        Ok(self.views().py_indexes.get_or_init(|| t.unbind()).bind(py).clone())
     }
 }
 
@@ -171,37 +173,41 @@ pub type SharedText = Arc<Mutex<String>>;
 /// `delta` (a string's new text, `None` on done) and `value` (on a delta the string so far, on
 /// done the complete value). Container values are shared with the parser's result: treat them as
 /// read-only.
-#[pyclass(frozen, module = "instantjson", name = "InstantEvent")]
+#[pyclass(frozen, freelist = 1024, module = "instantjson", name = "InstantEvent")]
 pub struct InstantEvent {
     node: Arc<Node>,
     delta: Option<Py<PyString>>,
-    value: OnceLock<Py<PyAny>>,
-    /// For a delta: the shared text and its length in bytes at this event.
-    text: Option<(SharedText, usize)>,
+    value: EventValue,
+}
+
+enum EventValue {
+    /// A done event's complete value.
+    Done(Py<PyAny>),
+    /// A delta's string so far: the shared text, its length in bytes at this event, and the
+    /// Python string once built.
+    SoFar(SharedText, usize, OnceLock<Py<PyAny>>),
 }
 
 impl InstantEvent {
     pub fn done(node: Arc<Node>, value: Py<PyAny>) -> Self {
-        let cell = OnceLock::new();
-        let _ = cell.set(value);
-        InstantEvent { node, delta: None, value: cell, text: None }
+        InstantEvent { node, delta: None, value: EventValue::Done(value) }
     }
 
     pub fn grew(node: Arc<Node>, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
-        InstantEvent { node, delta: Some(delta), value: OnceLock::new(), text: Some((text, len)) }
+        InstantEvent { node, delta: Some(delta), value: EventValue::SoFar(text, len, OnceLock::new()) }
     }
 
     fn value_of<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.value
-            .get_or_init(|| match &self.text {
-                Some((text, len)) => {
+        match &self.value {
+            EventValue::Done(v) => v.bind(py).clone(),
+            EventValue::SoFar(text, len, cache) => cache
+                .get_or_init(|| {
                     let guard = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    PyString::new(py, guard.get(..*len).unwrap_or("")).into_any().unbind()
-                }
-                None => py.None(),
-            })
-            .bind(py)
-            .clone()
+                    crate::strings::new_str(py, guard.get(..*len).unwrap_or("")).into_any().unbind()
+                })
+                .bind(py)
+                .clone(),
+        }
     }
 }
 

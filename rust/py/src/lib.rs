@@ -5,12 +5,16 @@ use pyo3::prelude::*;
 mod build;
 mod errors;
 mod event;
+mod framing;
 mod parser;
+mod strings;
 
 #[pymodule(gil_used = false)]
 mod _core {
     #[pymodule_export]
     use crate::event::InstantEvent;
+    #[pymodule_export]
+    use crate::framing::{Frame, PyNdjsonDecoder, PySseDecoder};
     #[pymodule_export]
     use crate::parser::{loads, parse_partial, InstantParser};
 

@@ -1,0 +1,147 @@
+//! `SSEDecoder`, `NDJSONDecoder` and `Frame`: the core's frame decoders, with each payload decoded
+//! by the core's JSON parser in the same call.
+
+use instantjson_core::framing::{FramingError, NdjsonDecoder, SseDecoder, SseFrame};
+use instantjson_core::{Parser, ParserOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+use crate::build::{Builder, Emit, PySink};
+use crate::errors::{framing_error, parse_error};
+use crate::event::{Node, NodeSeg};
+use crate::strings::new_str;
+
+/// One decoded frame of an SSE or NDJSON stream.
+///
+/// `event` is the SSE `event:` field (None when absent, and for NDJSON), `data` the payload text
+/// (SSE data lines joined with newlines; one NDJSON line), `id` and `retry` the SSE fields in
+/// effect. `value` is the payload decoded as JSON when it looks like JSON (starts with `{`, `[` or
+/// `"`), else None (`[DONE]`); when it looks like JSON but is not, `value` is None and `error` holds
+/// the `ParseError`.
+#[pyclass(frozen, module = "instantjson", name = "Frame", get_all)]
+pub struct Frame {
+    event: Option<Py<PyString>>,
+    data: Py<PyString>,
+    id: Option<Py<PyString>>,
+    retry: Option<u64>,
+    value: Py<PyAny>,
+    error: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl Frame {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let event = match &self.event {
+            Some(e) => e.bind(py).repr()?.to_string(),
+            None => "None".to_string(),
+        };
+        Ok(format!("Frame(event={event}, data={})", self.data.bind(py).repr()?))
+    }
+}
+
+/// Decode a payload with the strict parser: (value, error).
+fn decode_payload(py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<PyAny>>)> {
+    let looks_like_json = data != "[DONE]" && matches!(data.trim_start().as_bytes().first(), Some(b'{' | b'[' | b'"'));
+    if !looks_like_json {
+        return Ok((py.None(), None));
+    }
+    let mut builder = Builder::new(Emit::Nothing, false, Node::new(None, NodeSeg::Root));
+    let mut parser = Parser::new(ParserOptions::default().with_string_deltas(false));
+    let mut sink = PySink::new(py, &mut builder);
+    let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));
+    if let Some(err) = sink.error.take() {
+        return Err(err);
+    }
+    match result {
+        Ok(()) => Ok((builder.root(py).unwrap_or_else(|| py.None()), None)),
+        Err(e) => Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any()))),
+    }
+}
+
+fn frames_to_py(py: Python<'_>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
+    let mut out = Vec::with_capacity(frames.len());
+    for f in frames {
+        let (value, error) = decode_payload(py, &f.data)?;
+        let frame = Frame {
+            event: f.event.map(|e| new_str(py, &e).unbind()),
+            data: new_str(py, &f.data).unbind(),
+            id: f.id.map(|i| new_str(py, &i).unbind()),
+            retry: f.retry,
+            value,
+            error,
+        };
+        out.push(Py::new(py, frame)?);
+    }
+    Ok(PyList::new(py, out)?.unbind())
+}
+
+fn finish_call(py: Python<'_>, result: Result<(), FramingError>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
+    // Frames completed before an error are still decoded; the error wins.
+    let list = frames_to_py(py, frames)?;
+    match result {
+        Ok(()) => Ok(list),
+        Err(e) => Err(framing_error(py, e.to_string())),
+    }
+}
+
+/// WHATWG event-stream decoder: feed network chunks, get complete frames (`Frame`).
+///
+/// CR, LF and CRLF line ends (also split across chunks), comment lines, multi-line data, `event`,
+/// `id`, `retry`; `finish()` dispatches a last event that lacked its blank line. A line or an
+/// event's data larger than `max_frame_size` bytes raises `FramingError`.
+#[pyclass(module = "instantjson", name = "SSEDecoder")]
+pub struct PySseDecoder {
+    inner: SseDecoder,
+}
+
+#[pymethods]
+impl PySseDecoder {
+    #[new]
+    #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
+    fn new(max_frame_size: usize) -> Self {
+        PySseDecoder { inner: SseDecoder::new().with_max_frame_size(max_frame_size) }
+    }
+
+    /// Decode one network chunk; returns the frames it completed.
+    fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
+        let mut frames = Vec::new();
+        let r = self.inner.feed(chunk, &mut frames);
+        finish_call(py, r, frames)
+    }
+
+    /// End of body: returns the last frames.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        let mut frames = Vec::new();
+        let r = self.inner.finish(&mut frames);
+        finish_call(py, r, frames)
+    }
+}
+
+/// Newline-delimited JSON decoder: one `Frame` per non-blank line (a CR before the LF dropped).
+#[pyclass(module = "instantjson", name = "NDJSONDecoder")]
+pub struct PyNdjsonDecoder {
+    inner: NdjsonDecoder,
+}
+
+#[pymethods]
+impl PyNdjsonDecoder {
+    #[new]
+    #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
+    fn new(max_frame_size: usize) -> Self {
+        PyNdjsonDecoder { inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size) }
+    }
+
+    /// Decode one network chunk; returns the frames (lines) it completed.
+    fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
+        let mut frames = Vec::new();
+        let r = self.inner.feed(chunk, &mut frames);
+        finish_call(py, r, frames)
+    }
+
+    /// End of body: a last line without a newline becomes a frame.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        let mut frames = Vec::new();
+        let r = self.inner.finish(&mut frames);
+        finish_call(py, r, frames)
+    }
+}
