@@ -13,9 +13,12 @@ complete, `summary` grew by `" of the"`) in one pass over the text, whatever the
     {'title': 'Growth plan', 'n': 1}
 """
 
+from ._core import Frame as Frame
 from ._core import InstantEvent as InstantEvent
 from ._core import InstantParser as InstantParser
 from ._core import __version__ as __version__
+from ._core import NDJSONDecoder as NDJSONDecoder
+from ._core import SSEDecoder as SSEDecoder
 from ._core import loads as loads
 from ._core import parse_partial as parse_partial
 from ._exceptions import FramingError as FramingError
@@ -28,15 +31,18 @@ from ._exceptions import ReplayOverflowError as ReplayOverflowError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
 
 __all__ = [
+    "Frame",
     "FramingError",
     "InstantEvent",
     "InstantJSONError",
     "InstantParser",
+    "NDJSONDecoder",
     "ParseError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",
     "ReplayOverflowError",
+    "SSEDecoder",
     "StreamIncompleteError",
     "__version__",
     "loads",

@@ -27,14 +27,16 @@ import email.utils
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import httpx
 
 from ._exceptions import ProviderStatusError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping, Sequence
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -104,7 +106,7 @@ class Retries:
             if asked is not None:
                 return asked if asked <= self.max_retry_after else None
         base = min(self.backoff * (2.0**attempt), self.max_backoff)
-        return base * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+        return base * (1.0 - 0.25 * random.random())
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -246,10 +248,14 @@ class ByteStream:
         self._closed = True
         with anyio.CancelScope(shield=True):
             try:
-                aclose = getattr(self._chunks, "aclose", None)
-                if aclose is not None:
-                    await aclose()
                 await self._response.aclose()
+                # httpx reads through nested async generators; closing the outer one would leave
+                # the inner ones to the garbage collector (trio warns). One more read on the
+                # closed response ends the whole chain, by StopAsyncIteration or an error.
+                try:
+                    await self._chunks.__anext__()
+                except (StopAsyncIteration, Exception):
+                    pass
             finally:
                 await self._client.aclose()
 
@@ -258,7 +264,7 @@ async def open_stream(
     spec: RequestSpec,
     *,
     provider: str | None,
-    timeout: TimeoutLike | httpx.Timeout = DEFAULT_TIMEOUT,
+    timeout: TimeoutLike | httpx.Timeout = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - passed to httpx, not an anyio deadline
     retries: Retries | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ByteStream:

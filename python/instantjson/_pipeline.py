@@ -23,13 +23,16 @@ stream ends, so getters in other threads never touch the parser.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._core import InstantParser, NDJSONDecoder, SSEDecoder
 from ._exceptions import ParseError, ProviderStreamError
 from ._parts import PARSE_ERROR, Item
-from ._providers import ProviderAdapter
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ._providers import ProviderAdapter
 
 __all__ = ["Pipeline"]
 
@@ -74,7 +77,7 @@ class Pipeline:
             if value is not None:
                 if isinstance(value, dict):
                     self._absorb(adapter.feed(frame.event, value), out)  # pyright: ignore[reportUnknownArgumentType]
-            elif frame.error is not None:
+            elif frame.error is not None and frame.data.strip() not in adapter.markers:
                 self._absorb(adapter.fail(frame.error), out)
             else:
                 self._absorb(adapter.feed_text(frame.event, frame.data), out)
@@ -111,7 +114,7 @@ class Pipeline:
             for frame in self._decoder.finish():
                 if frame.value is not None and isinstance(frame.value, dict):
                     self._absorb(self.adapter.feed(frame.event, frame.value), out)  # pyright: ignore[reportUnknownArgumentType]
-                elif frame.error is not None:
+                elif frame.error is not None and frame.data.strip() not in self.adapter.markers:
                     self._absorb(self.adapter.fail(frame.error), out)
                 elif frame.value is None:
                     self._absorb(self.adapter.feed_text(frame.event, frame.data), out)

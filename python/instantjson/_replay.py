@@ -16,10 +16,14 @@ does); `max_parts` bounds it, and an append past the bound raises `ReplayOverflo
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ._exceptions import ReplayOverflowError
-from ._parts import Item
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ._parts import Item
 
 __all__ = ["ReplayLog"]
 

@@ -101,9 +101,7 @@ def compile_output(spec: Any) -> CompiledOutput:
     if isinstance(spec, list):
         schema = spec_to_schema(spec)
         return CompiledOutput(schema, _instruction(schema))
-    raise TypeError(
-        f"output() takes a dict spec, a pydantic model class or a JSON Schema, not {type(spec).__name__}"
-    )
+    raise TypeError(f"output() takes a dict spec, a pydantic model class or a JSON Schema, not {type(spec).__name__}")
 
 
 def spec_to_schema(spec: Any) -> dict[str, Any]:

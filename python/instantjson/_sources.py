@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import ByteStream
-from ._parts import Item
-from ._pipeline import Pipeline
+if TYPE_CHECKING:
+    from ._client import ByteStream
+    from ._parts import Item
+    from ._pipeline import Pipeline
 
 __all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "SyncIterSource", "feed_unit"]
 

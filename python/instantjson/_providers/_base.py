@@ -15,14 +15,16 @@ messages and bodies.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .._client import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
 from .._parts import Item, empty_usage
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import httpx
 
 __all__ = ["Prompt", "ProviderAdapter", "ProviderModel", "RequestSpec", "Structured"]
 
@@ -54,6 +56,9 @@ class ProviderAdapter:
     """
 
     provider: ClassVar[str] = ""
+    markers: ClassVar[frozenset[str]] = frozenset()
+    """Frame payloads that are not JSON on purpose (`[DONE]`): passed to `feed_text()` even when
+    the decoder reports them as a JSON error."""
 
     def __init__(self) -> None:
         self.ended = False

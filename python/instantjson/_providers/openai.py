@@ -35,14 +35,17 @@ text received before stays.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
 from .._client import RequestSpec
 from .._exceptions import ProviderStreamError, StreamIncompleteError
-from .._parts import Item
 from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, normalize_usage_counts
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .._parts import Item
 
 __all__ = ["ChatCompletionsAdapter", "OpenAICompatible", "normalize_finish_reason", "normalize_openai_usage"]
 
@@ -111,6 +114,7 @@ class ChatCompletionsAdapter(ProviderAdapter):
     """Chat Completions chunks -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "openai"
+    markers: ClassVar[frozenset[str]] = frozenset({"[DONE]"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -242,8 +246,13 @@ class ChatCompletionsAdapter(ProviderAdapter):
             return self.fail(StreamIncompleteError("the stream ended without a finish_reason", provider=self.provider))
         finish = normalize_finish_reason(raw_finish)
         if finish == "error":
-            return self.fail(ProviderStreamError(f"the provider ended the answer with finish_reason {raw_finish!r}",
-                                                 code=raw_finish, provider=self.provider))
+            return self.fail(
+                ProviderStreamError(
+                    f"the provider ended the answer with finish_reason {raw_finish!r}",
+                    code=raw_finish,
+                    provider=self.provider,
+                )
+            )
         self.ended = True
         meta["finish_reason"] = finish
         text = self.text

@@ -1,0 +1,225 @@
+"""`python -m instantjson demo` and `serve-mock`: the seed's scenario, live in the terminal.
+
+`demo` starts `MockLLMServer` with a scripted plan (or uses `--base-url/--model/--api-key` for a
+real OpenAI-compatible endpoint), asks for the seed's structured output, and consumes the one
+response twice at once: the text stream and the instant (structured) stream. On a terminal it
+redraws the text and the fields as they fill in (a field shows `…` while it grows and `✓` once
+complete); otherwise (or with `--plain`) it prints each completed field as a line. It ends with
+the final data, the meta, and the time to the first field.
+
+`serve-mock` runs the mock server in the foreground for other clients (the official SDKs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+import anyio
+
+from ._agent import Agent
+from ._providers.openai import OpenAICompatible
+from .testing import FAULTS, MockLLMServer
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["DEMO_ANSWER", "add_demo_arguments", "add_serve_arguments", "run_demo", "serve_mock"]
+
+DEMO_ANSWER = json.dumps(
+    {
+        "title": "Weekly sign-up growth sprint",
+        "summary": "Three low-cost experiments to lift weekly sign-ups by 10% within a month.",
+        "steps": [
+            {
+                "step": "A/B test a benefit-led landing page headline against the current one",
+                "owner": "Growth marketer",
+            },
+            {"step": "Add a two-sided referral reward to the onboarding email sequence", "owner": "Lifecycle manager"},
+            {"step": "Offer a 14-day trial extension to visitors who abandon sign-up", "owner": "Product manager"},
+        ],
+    },
+    indent=2,
+)
+
+SEED_OUTPUT: dict[str, Any] = {
+    "title": (str, "Title"),
+    "summary": (str, "One-line summary"),
+    "steps": [{"step": (str, "Step"), "owner": (str, "Owner role")}],
+}
+SYSTEM = "You are an operations-report assistant. Return structured output."
+INPUT = "Give me a 3-step growth experiment plan and a one-line summary."
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `demo` subcommand's options."""
+    parser.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: the built-in mock server)")
+    parser.add_argument("--model", default=None, help="model name (default: mock-model, or required with --base-url)")
+    parser.add_argument("--api-key", default=None, help="API key (default: $OPENAI_API_KEY)")
+    parser.add_argument(
+        "--structured",
+        choices=("auto", "native", "prompt"),
+        default="auto",
+        help="native: also send response_format json_schema",
+    )
+    parser.add_argument("--delay", type=float, default=0.03, help="mock server: seconds between chunks")
+    parser.add_argument("--plain", action="store_true", help="print lines instead of redrawing the screen")
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `serve-mock` subcommand's options."""
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--answer", default=None, help="the scripted answer (default: the demo's plan)")
+    parser.add_argument("--answer-file", default=None, help="read the scripted answer from this file")
+    parser.add_argument("--reasoning", default=None, help="reasoning text streamed before the answer")
+    parser.add_argument(
+        "--chunk", type=int, nargs=2, default=(1, 8), metavar=("MIN", "MAX"), help="characters per streamed piece"
+    )
+    parser.add_argument("--delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument("--fault", choices=sorted(FAULTS), default=None, help="inject a fault")
+    parser.add_argument("--fault-after", type=int, default=None, help="chunks before a mid-stream fault")
+
+
+class _Screen:
+    """Text and fields, redrawn in place on a terminal, or printed as lines."""
+
+    def __init__(self, out: TextIO, live: bool) -> None:
+        self.out = out
+        self.live = live
+        self.text = ""
+        self.fields: dict[str, tuple[Any, bool]] = {}
+        self._lines = 0
+        self._last = 0.0
+
+    def delta(self, piece: str) -> None:
+        self.text += piece
+        self.draw()
+
+    def field(self, path: str, value: Any, complete: bool, is_leaf: bool) -> None:
+        if is_leaf or complete:
+            self.fields[path] = (value, complete)
+        if not self.live and complete:
+            self.out.write(f"{path} => {value}\n")
+        self.draw()
+
+    def draw(self, force: bool = False) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.03:
+            return
+        self._last = now
+        width = max(40, shutil.get_terminal_size((100, 30)).columns - 1)
+        lines = ["\x1b[1mTEXT_STREAM\x1b[0m (delta)"]
+        text_lines = self.text.splitlines() or [""]
+        lines += [line[:width] for line in text_lines[-12:]]
+        lines.append("\x1b[1mSTRUCTURED_STREAM\x1b[0m (instant)")
+        for path, (value, complete) in self.fields.items():
+            if isinstance(value, (dict, list)):
+                if complete:
+                    lines.append(f"  \x1b[32m✓\x1b[0m {path} complete")
+                continue
+            mark = "\x1b[32m✓\x1b[0m" if complete else "\x1b[33m…\x1b[0m"
+            lines.append(f"  {mark} {path} = {value}"[: width + 12])
+        if self._lines:
+            self.out.write(f"\x1b[{self._lines}F\x1b[J")
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+        self._lines = len(lines)
+
+
+async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
+    response = Agent(model).system(SYSTEM).input(INPUT).output(SEED_OUTPUT).get_response()
+    screen = _Screen(out, live)
+    start = time.monotonic()
+    first_field: list[float] = []
+    if not live:
+        out.write("STRUCTURED_STREAM (as fields complete):\n")
+
+    async def text() -> None:
+        async for piece in response.get_async_generator(type="delta"):
+            screen.delta(piece)
+
+    async def structured() -> None:
+        async for item in response.get_async_generator(type="instant"):
+            if item.is_complete and not first_field:
+                first_field.append(time.monotonic() - start)
+            screen.field(item.path, item.value, item.is_complete, not isinstance(item.value, (dict, list)))
+
+    async with response:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(text)
+            tg.start_soon(structured)
+        data = await response.async_get_data()
+        meta = await response.async_get_meta()
+    screen.draw(force=True)
+    if not live:
+        out.write("\nTEXT_STREAM:\n" + screen.text + "\n")
+    out.write("\nFINAL_DATA:\n" + json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    out.write(f"\nmeta: {json.dumps(meta)}\n")
+    if first_field:
+        total = time.monotonic() - start
+        out.write(f"first complete field after {first_field[0] * 1000:.0f} ms; whole answer {total * 1000:.0f} ms\n")
+    return 0
+
+
+def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run the seed's scenario (see the module docs); returns the exit code."""
+    out = out if out is not None else sys.stdout
+    live = not getattr(args, "plain", False) and out.isatty() and os.environ.get("TERM") != "dumb"
+    structured = getattr(args, "structured", "auto")
+    try:
+        if args.base_url:
+            if not args.model:
+                out.write("--model is required with --base-url\n")
+                return 2
+            model = OpenAICompatible(
+                base_url=args.base_url,
+                model=args.model,
+                api_key=args.api_key,
+                structured=structured,
+                options={"temperature": 0.2},
+            )
+            return anyio.run(_run, model, out, live)
+        with MockLLMServer(answer=DEMO_ANSWER, chunk=(1, 8), delay=args.delay) as server:
+            out.write(f"mock OpenAI-compatible server at {server.url}/v1\n")
+            model = OpenAICompatible(
+                base_url=server.url + "/v1", model=args.model or "mock-model", api_key="mock", structured=structured
+            )
+            return anyio.run(_run, model, out, live)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a CLI: one line, not a traceback
+        out.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+def serve_mock(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Serve the mock provider until interrupted; returns the exit code."""
+    out = out if out is not None else sys.stdout
+    answer = args.answer
+    if args.answer_file:
+        with open(args.answer_file, encoding="utf-8") as handle:
+            answer = handle.read()
+    server = MockLLMServer(
+        answer=answer if answer is not None else DEMO_ANSWER,
+        reasoning=args.reasoning,
+        chunk=tuple(args.chunk),
+        delay=args.delay,
+        fault=args.fault,
+        fault_after=args.fault_after,
+        port=args.port,
+    )
+    with server:
+        out.write(f"serving OpenAI Chat Completions at {server.url}/v1/chat/completions (Ctrl-C to stop)\n")
+        out.flush()
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            out.write("stopped\n")
+    return 0

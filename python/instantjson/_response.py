@@ -1,0 +1,623 @@
+"""Response: one upstream request, any number of consumers, each replaying from the first event.
+
+Design (a *pull* design: no background task)
+--------------------------------------------
+The seed never writes `async with`, so a response cannot own a task group that outlives the
+caller's code. Instead there is no producer task at all: the consumer (view or getter) that
+needs an item nobody has read yet becomes the puller. Under the response's lock it reads the
+next network chunk, runs it through the pipeline (Rust framing -> provider adapter -> instant
+parser) and appends the resulting items to the `ReplayLog`; other consumers wait on the same
+lock, then find the new items in the log. Consequences:
+
+* one request on the wire, started lazily by the first consumer or getter;
+* getters resolve with no view reading: they simply pull to the end;
+* a consumer that `break`s just stops pulling; the others go on;
+* the read-decode-append step is shielded from cancellation, so a cancelled consumer never
+  leaves the shared stream half-read (it is cancelled right after that step; a stalled
+  connection is bounded by the read timeout);
+* the HTTP response (and its client) is closed in the puller as soon as the end is reached,
+  on `await response.aclose()` / `async with response:` exit (which also cancels a read in
+  flight), and, for responses driven by sync code, when the response is garbage collected.
+  No task ever exists, so none can be left behind.
+
+Loops and threads
+-----------------
+An HTTP connection belongs to the event loop that opened it: that loop is the response's
+*home*. Async consumers in the home loop pull directly. Sync views and getters
+(`get_generator()`, `get_data()`, ...) on a response no async code has started create a home
+of their own: a daemon helper thread with its own event loop (anyio's `BlockingPortal`),
+which works from plain code and from inside a running loop alike (the caller blocks, as a
+sync call does). Consumers on another loop or thread pull through the home: an async consumer
+from a foreign loop calls into the home loop from a worker thread, a sync consumer calls
+straight in. The log is thread-safe, so any mix of loops and threads sees the same sequence.
+
+Two cases cannot work and raise `RuntimeError` with a clear message, unless the stream has
+already ended (then every consumer just replays the log): a *sync* view or getter called
+inside the very loop that is streaming the response (blocking it would deadlock: use the async
+twin), and any consumer after the home loop has stopped mid-stream (its connection is gone:
+consume a response inside one `asyncio.run()` / `trio.run()`, or use the sync views).
+
+Replay rules (DESIGN.md section 3): every view replays from the first event; an error is
+appended as `("error", exc)`, views yield everything before it then raise it, getters raise it
+except with `partial=True` (then they return what arrived); nothing is re-requested.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import anyio.to_thread
+
+from ._exceptions import ReplayOverflowError, ResponseClosedError
+from ._parts import PARSE_ERROR, Item
+from ._pipeline import Pipeline
+from ._providers import get_provider
+from ._replay import ReplayLog
+from ._schema import CompiledOutput, compile_output
+from ._sources import AsyncIterSource, HTTPSource, PortalThread, SyncIterSource
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ._client import ByteStream
+
+__all__ = ["Response", "ViewType"]
+
+ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all"]
+
+_TO_THE_END = sys.maxsize
+DEFAULT_SPECIFIC = ("reasoning_delta", "delta", "reasoning_done", "done", "tool_calls")
+_ORIGINAL = frozenset({"original_delta", "original_done"})
+
+_Source = HTTPSource | AsyncIterSource | SyncIterSource
+
+
+@dataclass
+class _Home:
+    """The loop that owns an async source: a running loop (token + thread) or a helper thread."""
+
+    token: anyio.lowlevel.EventLoopToken | None = None
+    thread: int | None = None
+    portal: PortalThread | None = None
+
+
+def _selector(type: str, specific: str | Sequence[str] | None) -> tuple[frozenset[str], bool, bool]:
+    """(event names to yield, yield (event, value) pairs?, raise parse errors?)."""
+    if type == "delta":
+        return frozenset({"delta"}), False, False
+    if type in ("instant", "streaming_parse"):
+        return frozenset({"instant"}), False, True
+    if type == "original":
+        return _ORIGINAL, False, False
+    if type == "all":
+        return frozenset(), True, False
+    if type == "specific":
+        names = [specific] if isinstance(specific, str) else list(specific or DEFAULT_SPECIFIC)
+        return frozenset(names), True, False
+    raise ValueError(f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original or all")
+
+
+def _current_token() -> anyio.lowlevel.EventLoopToken | None:
+    try:
+        return anyio.lowlevel.current_token()
+    except Exception:  # no loop running in this thread
+        return None
+
+
+_NOT_HOME = (
+    "this response is being streamed by the event loop running in this thread; a sync view or getter "
+    "here would block that loop forever: use the async twin (get_async_generator(), await async_get_*())"
+)
+_HOME_GONE = (
+    "the event loop that started this response has stopped before the response ended, and its "
+    "connection with it: consume a response inside one event loop run, or with the sync views"
+)
+
+
+class Response:
+    """One model answer, consumable many times, at once or later, async or sync.
+
+    Views (each replays from the first event; sync twins: `get_generator(...)`):
+    `get_async_generator(type="delta")` answer text pieces; `"instant"` / `"streaming_parse"`
+    `InstantEvent`s of the structured answer; `"specific", specific=[names]` `(event, value)`
+    pairs; `"original"` raw provider payloads; `"all"` every `(event, value)`, the instant
+    events as `("instant", InstantEvent)`.
+
+    Getters (sync twins without `async_`): `async_get_text()`, `async_get_data()`,
+    `async_get_meta()`, each with `partial=True` to get what arrived even after an error;
+    `async_get_data_object()` for a pydantic output model. `response.result is response`.
+
+    Close early with `await response.aclose()` or `async with response: ...`.
+    """
+
+    def __init__(
+        self,
+        source: _Source,
+        pipeline: Pipeline,
+        *,
+        output: CompiledOutput | None = None,
+        max_parts: int | None = None,
+    ) -> None:
+        self._source = source
+        self._pipeline = pipeline
+        self._output = output
+        self._log = ReplayLog(max_parts)
+        self._bind_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._home: _Home | None = None
+        self._lock: anyio.Lock | None = None
+        self._read_scope: anyio.CancelScope | None = None
+        self._closed = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_stream(
+        cls,
+        source: bytes | str | Iterable[Any] | AsyncIterable[Any],
+        *,
+        provider: str = "openai",
+        output: Any = None,
+        max_parts: int | None = None,
+    ) -> Response:
+        """Wrap a stream obtained elsewhere: the raw body (bytes, or an iterable / async iterable
+        of byte chunks), or the decoded payloads (dicts, or an official SDK's chunk objects, sync
+        or async stream). `provider` picks the wire format: `"openai"` (Chat Completions and
+        compatibles). `output` (a spec as for `Agent.output()`) enables `async_get_data_object()`.
+        Wire bytes must contain the provider's terminal marker; a payload source's end counts as
+        the end."""
+        info = get_provider(provider)
+        pipeline = Pipeline(info.adapter(), info.framing)
+        src: _Source
+        if isinstance(source, AsyncIterable):
+            src = AsyncIterSource(source)  # pyright: ignore[reportUnknownArgumentType]
+        else:
+            src = SyncIterSource(source)
+        compiled = compile_output(output) if output is not None else None
+        return cls(src, pipeline, output=compiled, max_parts=max_parts)
+
+    @classmethod
+    def _from_opener(
+        cls,
+        opener: Callable[[], Awaitable[ByteStream]],
+        pipeline: Pipeline,
+        output: CompiledOutput | None,
+    ) -> Response:
+        return cls(HTTPSource(opener), pipeline, output=output)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("ended" if self._log.finished else "open")
+        return f"<Response {self._pipeline.adapter.provider} {state}, {len(self._log)} events>"
+
+    @property
+    def result(self) -> Response:
+        """The response itself (the seed writes `response.result.get_generator(...)`)."""
+        return self
+
+    @property
+    def events(self) -> Sequence[Item]:
+        """Everything logged so far (read-only; includes private `_`-prefixed markers)."""
+        return self._log.items
+
+    # ------------------------------------------------------------------ pulling
+    async def _advance(self, seen: int) -> None:
+        """Return once the log holds more than `seen` items or has finished."""
+        source = self._source
+        if isinstance(source, SyncIterSource):
+            if source.blocking:
+                await anyio.to_thread.run_sync(self._pull_sync, seen)
+            else:
+                self._pull_sync(seen)
+                await anyio.lowlevel.checkpoint()
+            return
+        token = _current_token()
+        home = self._home or self._bind(token)
+        if home.portal is not None:
+            await anyio.to_thread.run_sync(self._pull_via_portal, home.portal, seen)
+        elif home.token == token:
+            await self._pull_local(seen)
+        elif home.thread == threading.get_ident():
+            self._raise_unless_finished(_HOME_GONE)
+        else:
+            await anyio.to_thread.run_sync(self._pull_via_loop, home, seen)
+
+    def _advance_sync(self, seen: int) -> None:
+        source = self._source
+        if isinstance(source, SyncIterSource):
+            self._pull_sync(seen)
+            return
+        home = self._home or self._bind(None)
+        if home.portal is not None:
+            self._pull_via_portal(home.portal, seen)
+        elif home.thread == threading.get_ident():
+            self._raise_unless_finished(_NOT_HOME if home.token == _current_token() else _HOME_GONE)
+        else:
+            self._pull_via_loop(home, seen)
+
+    def _bind(self, token: anyio.lowlevel.EventLoopToken | None) -> _Home:
+        with self._bind_lock:
+            if self._home is None:
+                if token is not None:
+                    self._home = _Home(token=token, thread=threading.get_ident())
+                else:
+                    portal = PortalThread()
+                    self._home = _Home(portal=portal)
+                    self._finalizer = weakref.finalize(self, _finalize, self._source, portal)
+            return self._home
+
+    def _raise_unless_finished(self, message: str) -> None:
+        if not self._log.finished:
+            raise RuntimeError(message)
+
+    def _pull_via_portal(self, portal: PortalThread, seen: int) -> None:
+        try:
+            portal.call(self._pull_local, seen)
+        except RuntimeError:
+            if not self._log.finished:
+                raise
+
+    def _pull_via_loop(self, home: _Home, seen: int) -> None:
+        try:
+            anyio.from_thread.run(self._pull_local, seen, token=home.token)
+        except RuntimeError as exc:
+            if not self._log.finished:
+                raise RuntimeError(_HOME_GONE) from exc
+
+    async def _pull_local(self, seen: int) -> None:
+        """In the home loop: read until the log grows past `seen` or ends."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            while len(self._log) <= seen and not self._log.finished:
+                await self._step()
+
+    async def _step(self) -> None:
+        source = self._source
+        assert not isinstance(source, SyncIterSource)
+        pipeline = self._pipeline
+        if not source.opened:
+            try:
+                await source.open(pipeline)
+            except Exception as exc:  # a request that failed for good (after its retries)
+                self._append(pipeline.fail(exc))
+        if not self._log.finished:
+            with anyio.CancelScope(shield=True) as scope:
+                self._read_scope = scope
+                try:
+                    items = await source.step(pipeline)
+                except Exception as exc:
+                    items = pipeline.fail(exc)
+                finally:
+                    self._read_scope = None
+                self._append(items)
+        if self._log.finished:
+            await self._close_local_source()
+
+    def _pull_sync(self, seen: int) -> None:
+        source = self._source
+        assert isinstance(source, SyncIterSource)
+        pipeline = self._pipeline
+        with self._sync_lock:
+            while len(self._log) <= seen and not self._log.finished:
+                try:
+                    items = source.step(pipeline)
+                except Exception as exc:
+                    items = pipeline.fail(exc)
+                self._append(items)
+            if self._log.finished:
+                source.close()
+
+    def _append(self, items: list[Item]) -> None:
+        log = self._log
+        if log.finished:
+            return  # closed meanwhile: what a cancelled read brought is dropped
+        try:
+            log.extend(items)
+        except ReplayOverflowError as exc:
+            log.finish(exc)
+            return
+        if self._pipeline.ended:
+            log.finish(self._pipeline.error)
+
+    async def _close_local_source(self) -> None:
+        source = self._source
+        assert not isinstance(source, SyncIterSource)
+        with anyio.CancelScope(shield=True):
+            await source.aclose()
+        home = self._home
+        if home is not None and home.portal is not None:
+            home.portal.stop_soon()
+
+    # ------------------------------------------------------------------ closing
+    async def aclose(self) -> None:
+        """Close the response now: the HTTP response and its connection are closed, a read in
+        flight is cancelled, and consumers that have not reached the end get the events so far
+        and then `ResponseClosedError`. A no-op once the stream has ended."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._log.finished:
+            self._log.finish(ResponseClosedError("the response was closed before its stream ended"))
+        source = self._source
+        if isinstance(source, SyncIterSource):
+            with self._sync_lock:
+                source.close()
+            return
+        home = self._home
+        if home is None:
+            return
+        if home.portal is not None:
+            await anyio.to_thread.run_sync(self._close_via_portal, home.portal)
+        elif home.token == _current_token():
+            await self._close_local()
+        elif home.thread != threading.get_ident():
+            await anyio.to_thread.run_sync(self._close_via_loop, home)
+
+    def close(self) -> None:
+        """Sync twin of `aclose()` (from plain code or another thread than the home loop's)."""
+        if self._closed:
+            return
+        home = self._home
+        if (
+            home is not None
+            and home.portal is None
+            and home.thread == threading.get_ident()
+            and (home.token == _current_token() and not self._log.finished)
+        ):
+            raise RuntimeError(_NOT_HOME.replace("a sync view or getter", "close()"))
+        self._closed = True
+        if not self._log.finished:
+            self._log.finish(ResponseClosedError("the response was closed before its stream ended"))
+        source = self._source
+        if isinstance(source, SyncIterSource):
+            with self._sync_lock:
+                source.close()
+        elif home is not None:
+            if home.portal is not None:
+                self._close_via_portal(home.portal)
+            elif home.thread != threading.get_ident():
+                self._close_via_loop(home)
+
+    async def _close_local(self) -> None:
+        with anyio.CancelScope(shield=True):
+            if self._read_scope is not None:
+                self._read_scope.cancel()
+            if self._lock is None:
+                self._lock = anyio.Lock()
+            async with self._lock:
+                await self._close_local_source()
+
+    def _close_via_portal(self, portal: PortalThread) -> None:
+        try:
+            portal.call(self._close_local)
+        except RuntimeError:
+            pass  # already stopped: it closed its source first
+        portal.stop()
+
+    def _close_via_loop(self, home: _Home) -> None:
+        try:
+            anyio.from_thread.run(self._close_local, token=home.token)
+        except RuntimeError:
+            pass  # that loop is gone; so is its connection
+
+    async def __aenter__(self) -> Response:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ views
+    def get_async_generator(
+        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None
+    ) -> AsyncIterator[Any]:
+        """Replay the response from its first event, live: see the class docstring for `type`.
+
+        The view is a plain async iterator (not an async generator): leaving it with `break` needs
+        no `aclose()` and leaves nothing for the garbage collector, on asyncio and trio alike."""
+        return _AsyncView(self, *_selector(type, specific), type == "all")
+
+    def get_generator(self, type: ViewType = "delta", specific: str | Sequence[str] | None = None) -> Iterator[Any]:
+        """Sync twin of `get_async_generator()`; works from plain code and inside a running loop."""
+        return _SyncView(self, *_selector(type, specific), type == "all")
+
+    # ------------------------------------------------------------------ getters
+    async def _drain(self) -> None:
+        while not self._log.finished:
+            await self._advance(_TO_THE_END)  # one pull to the end, not one per chunk
+
+    def _drain_sync(self) -> None:
+        while not self._log.finished:
+            self._advance_sync(_TO_THE_END)
+
+    def _check(self, partial: bool) -> None:
+        error = self._log.error
+        if error is not None and not partial:
+            raise error
+
+    def _text(self, partial: bool) -> str:
+        self._check(partial)
+        return self._pipeline.adapter.text
+
+    def _data(self, partial: bool) -> Any:
+        self._check(partial)
+        pipeline = self._pipeline
+        if partial:
+            return pipeline.snapshot
+        if pipeline.parse_error is not None:
+            raise pipeline.parse_error
+        return pipeline.final_value
+
+    def _meta(self, partial: bool) -> dict[str, Any] | None:
+        self._check(partial)
+        for event, value in reversed(self._log.items):
+            if event == "meta":
+                return dict(value)
+        return None
+
+    async def async_get_text(self, *, partial: bool = False) -> str:
+        """The whole answer text (waits for the end). `partial=True`: the text that arrived,
+        even when the stream failed."""
+        await self._drain()
+        return self._text(partial)
+
+    async def async_get_data(self, *, partial: bool = False) -> Any:
+        """The parsed structured answer (the instant parser's final value; waits for the end).
+        `partial=True`: the value as far as it arrived (jsonriver snapshot rules), even on error."""
+        await self._drain()
+        return self._data(partial)
+
+    async def async_get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
+        """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end)."""
+        await self._drain()
+        return self._meta(partial)
+
+    async def async_get_data_object(self) -> Any:
+        """The structured answer validated into the pydantic model given to `output()`."""
+        data = await self.async_get_data()
+        if self._output is None:
+            raise TypeError("async_get_data_object() needs an output() given as a pydantic model class")
+        return self._output.validate(data)
+
+    def get_text(self, *, partial: bool = False) -> str:
+        """Sync twin of `async_get_text()`."""
+        self._drain_sync()
+        return self._text(partial)
+
+    def get_data(self, *, partial: bool = False) -> Any:
+        """Sync twin of `async_get_data()`."""
+        self._drain_sync()
+        return self._data(partial)
+
+    def get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
+        """Sync twin of `async_get_meta()`."""
+        self._drain_sync()
+        return self._meta(partial)
+
+    def get_data_object(self) -> Any:
+        """Sync twin of `async_get_data_object()`."""
+        data = self.get_data()
+        if self._output is None:
+            raise TypeError("get_data_object() needs an output() given as a pydantic model class")
+        return self._output.validate(data)
+
+
+class _View:
+    """A cursor over the log that yields what its view type selects."""
+
+    __slots__ = ("_everything", "_index", "_names", "_pairs", "_parse_errors", "_pending", "_response")
+
+    def __init__(
+        self, response: Response, names: frozenset[str], pairs: bool, parse_errors: bool, everything: bool
+    ) -> None:
+        self._response = response
+        self._names = names
+        self._pairs = pairs
+        self._parse_errors = parse_errors
+        self._everything = everything
+        self._index = 0
+        self._pending: BaseException | None = None
+
+    def _next_ready(self) -> tuple[bool, Any]:
+        """(True, value) for the next selected item in the log; (False, None) when the view must
+        wait for more. Raises StopIteration at the end and the stored error where it stands."""
+        if self._pending is not None:
+            raise self._pending
+        items = self._response._log.items  # pyright: ignore[reportPrivateUsage]
+        names = self._names
+        i = self._index
+        n = len(items)
+        while i < n:
+            event, value = items[i]
+            i += 1
+            if event == "error":
+                self._index = i
+                if self._pairs and (self._everything or "error" in names):
+                    self._pending = value
+                    return True, (event, value)
+                raise value
+            if event in names or (self._everything and event[0] != "_"):
+                self._index = i
+                return True, ((event, value) if self._pairs else value)
+            if self._parse_errors and event == PARSE_ERROR:
+                self._index = i
+                raise value
+        self._index = i
+        if self._response._log.finished and i >= len(items):  # pyright: ignore[reportPrivateUsage]
+            raise StopIteration
+        return False, None
+
+
+class _AsyncView(_View):
+    __slots__ = ()
+
+    def __aiter__(self) -> _AsyncView:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            try:
+                ready, value = self._next_ready()
+            except StopIteration:
+                raise StopAsyncIteration from None
+            if ready:
+                return value
+            await self._response._advance(self._index)  # pyright: ignore[reportPrivateUsage]
+
+    async def aclose(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopAsyncIteration()
+
+
+class _SyncView(_View):
+    __slots__ = ()
+
+    def __iter__(self) -> _SyncView:
+        return self
+
+    def __next__(self) -> Any:
+        while True:
+            ready, value = self._next_ready()
+            if ready:
+                return value
+            self._response._advance_sync(self._index)  # pyright: ignore[reportPrivateUsage]
+
+    def close(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopIteration()
+
+
+def _finalize(source: _Source, portal: PortalThread) -> None:
+    """Last resort for a sync-driven response dropped before its end: close its connection in its
+    helper thread's loop, then stop that thread."""
+    if not portal.thread.is_alive():
+        return
+    if isinstance(source, SyncIterSource):  # pragma: no cover - sync sources have no portal
+        return
+
+    async def close() -> None:
+        with anyio.CancelScope(shield=True):
+            await source.aclose()
+
+    try:
+        portal.call(close)
+    except Exception:
+        pass
+    portal.stop()

@@ -1,0 +1,357 @@
+"""Replay: many consumers of one response, on asyncio and trio, and from sync code.
+
+Every consumer must see the same sequence whenever it attaches; one request goes on the wire;
+a `break` or a cancelled consumer leaves the others and the getters complete; an error reaches
+everyone; nothing (task, thread, connection) is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import anyio
+import pytest
+
+from instantjson._agent import Agent
+from instantjson._exceptions import ProviderStreamError, ReplayOverflowError, ResponseClosedError
+from instantjson._replay import ReplayLog
+from instantjson._response import Response
+from instantjson.testing import INBAND_MESSAGE, MockLLMServer
+from tests.conftest_response import SEED_ANSWER, SEED_ANSWER_VALUE, SEED_OUTPUT, anyio_backend, model_for, seed_server
+
+__all__ = ["anyio_backend", "seed_server"]
+
+
+def new_response(server: MockLLMServer, **model_kwargs: Any) -> Response:
+    return Agent(model_for(server, **model_kwargs)).input("plan").output(SEED_OUTPUT).get_response()
+
+
+def comparable(items: list[Any]) -> list[Any]:
+    """Items with exceptions and instant events made comparable by identity-free values."""
+    out: list[Any] = []
+    for event, value in items:
+        if event == "instant":
+            value = (value.event_type, value.path, value.delta, json.dumps(value.value, sort_keys=True))
+        elif isinstance(value, BaseException):
+            value = (type(value).__name__, str(value))
+        out.append((event, value))
+    return out
+
+
+# ---------------------------------------------------------------------------- ReplayLog, sans-IO
+def test_log_appends_then_finishes_with_error() -> None:
+    log = ReplayLog()
+    log.extend([("delta", "a"), ("delta", "b")])
+    assert (len(log), log.finished, log[1]) == (2, False, ("delta", "b"))
+    err = ValueError("x")
+    log.finish(err)
+    log.finish(RuntimeError("ignored: already finished"))
+    assert log.finished and log.error is err and log.items[-1] == ("error", err) and len(log) == 3
+    with pytest.raises(RuntimeError):
+        log.extend([("delta", "c")])
+
+
+def test_log_bound() -> None:
+    log = ReplayLog(max_parts=2)
+    log.extend([("delta", "a")])
+    with pytest.raises(ReplayOverflowError):
+        log.extend([("delta", "b"), ("delta", "c")])
+    assert len(log) == 2
+
+
+def test_bounded_response_fails_with_overflow() -> None:
+    body = b"".join(b'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n' for _ in range(10))
+    response = Response.from_stream(body, max_parts=5)
+    with pytest.raises(ReplayOverflowError):
+        response.get_text()
+    got: list[str] = []
+    with pytest.raises(ReplayOverflowError):
+        got.extend(response.get_generator("delta"))
+    assert 0 < len(got) < 10
+
+
+# ---------------------------------------------------------------------------- async replay
+@pytest.mark.anyio
+async def test_consumers_before_during_and_after_see_the_same_sequence() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, chunk=(1, 6), delay=0.001) as server:
+        response = new_response(server)
+        results: dict[str, list[Any]] = {}
+        third_delta = anyio.Event()
+
+        async def consume(name: str, wait: anyio.Event | None = None) -> None:
+            if wait is not None:
+                await wait.wait()
+            got: list[Any] = []
+            async for item in response.get_async_generator(type="all"):
+                got.append(item)
+                if name == "before" and sum(1 for e, _ in got if e == "delta") == 3:
+                    third_delta.set()
+            results[name] = got
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(consume, "before")
+            tg.start_soon(consume, "before2")
+            tg.start_soon(consume, "during", third_delta)
+        async for item in response.get_async_generator(type="all"):
+            results.setdefault("after", []).append(item)
+
+        reference = comparable(results["before"])
+        assert len(results["during"]) == len(results["before"])
+        for name in ("before2", "during", "after"):
+            assert comparable(results[name]) == reference, name
+        assert "".join(v for e, v in results["before"] if e == "delta") == SEED_ANSWER
+        assert [e for e, _ in results["before"][-4:]] == ["done", "reasoning_done", "original_done", "meta"]
+        assert len(server.requests) == 1
+        assert server.wait_idle(5)
+
+
+@pytest.mark.anyio
+async def test_one_request_for_many_views_and_getters() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER) as server:
+        response = new_response(server)
+        async with anyio.create_task_group() as tg:
+            for kind in ("delta", "instant", "streaming_parse", "original", "all", "specific"):
+                tg.start_soon(_drain_view, response, kind)
+            tg.start_soon(response.async_get_data)
+            tg.start_soon(response.async_get_text)
+            tg.start_soon(response.async_get_meta)
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        assert response.get_text() == SEED_ANSWER
+        assert len(server.requests) == 1
+
+
+async def _drain_view(response: Response, kind: Any) -> None:
+    async for _ in response.get_async_generator(type=kind):
+        pass
+
+
+@pytest.mark.anyio
+async def test_getters_resolve_with_no_consumer() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER) as server:
+        response = new_response(server)
+        assert len(server.requests) == 0  # lazy: nothing sent before a consumer or getter
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        meta = await response.async_get_meta()
+        assert meta is not None and meta["finish_reason"] == "stop"
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_break_leaves_others_and_getters_complete() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.0005) as server:
+        response = new_response(server)
+        full: list[str] = []
+
+        async def breaker() -> None:
+            async for _ in response.get_async_generator(type="delta"):
+                break
+
+        async def reader() -> None:
+            async for piece in response.get_async_generator(type="delta"):
+                full.append(piece)  # noqa: PERF401
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(breaker)
+            tg.start_soon(reader)
+        assert "".join(full) == SEED_ANSWER
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_cancelled_consumer_leaves_others_complete() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.001) as server:
+        response = new_response(server)
+        started = anyio.Event()
+        full: list[str] = []
+
+        async def victim() -> None:
+            async for _ in response.get_async_generator(type="instant"):
+                started.set()
+
+        async def reader() -> None:
+            async for piece in response.get_async_generator(type="delta"):
+                full.append(piece)  # noqa: PERF401
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(reader)
+            async with anyio.create_task_group() as inner:
+                inner.start_soon(victim)
+                await started.wait()
+                inner.cancel_scope.cancel()  # cancelled while the stream is live
+        assert "".join(full) == SEED_ANSWER
+        assert await response.async_get_text() == SEED_ANSWER
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        assert len(server.requests) == 1
+        assert server.wait_idle(5)
+
+
+@pytest.mark.anyio
+async def test_error_reaches_every_consumer_and_getter() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, fault="inband_error", fault_after=10) as server:
+        response = new_response(server)
+        seen: dict[str, list[Any]] = {}
+        errors: dict[str, BaseException] = {}
+
+        async def consume(kind: Any) -> None:
+            got: list[Any] = []
+            try:
+                async for item in response.get_async_generator(type=kind):
+                    got.append(item)  # noqa: PERF401
+            except ProviderStreamError as exc:
+                errors[kind] = exc
+            seen[kind] = got
+
+        async with anyio.create_task_group() as tg:
+            for kind in ("delta", "instant", "all"):
+                tg.start_soon(consume, kind)
+        await consume("original")  # a later consumer
+        first = errors["delta"]
+        assert all(exc is first for exc in errors.values()) and len(errors) == 4
+        assert first.message == INBAND_MESSAGE
+        assert seen["all"][-1] == ("error", first)
+        assert seen["all"][-2][0] == "meta" and seen["all"][-2][1]["finish_reason"] == "error"
+        text = "".join(seen["delta"])
+        assert text and SEED_ANSWER.startswith(text)
+        for getter in (response.async_get_text, response.async_get_data, response.async_get_meta):
+            with pytest.raises(ProviderStreamError):
+                await getter()
+        assert await response.async_get_text(partial=True) == text
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_aclose_mid_stream_ends_everyone_and_the_connection() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, fault="stall", fault_after=8) as server:
+        response = new_response(server, timeout=30.0)
+        got: list[str] = []
+        with pytest.raises(ResponseClosedError):
+            async with response:
+                async for piece in response.get_async_generator(type="delta"):
+                    got.append(piece)
+                    if len(got) == 3:
+                        await response.aclose()
+        assert server.wait_idle(5)
+        with pytest.raises(ResponseClosedError):
+            await response.async_get_text()
+        assert await response.async_get_text(partial=True) == "".join(got)
+
+
+@pytest.mark.anyio
+async def test_aclose_cancels_a_stalled_read_in_another_task() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, fault="stall", fault_after=4) as server:
+        response = new_response(server, timeout=30.0)
+        reading = anyio.Event()
+        failures: list[BaseException] = []
+
+        async def reader() -> None:
+            try:
+                async for _ in response.get_async_generator(type="delta"):
+                    reading.set()
+            except ResponseClosedError as exc:
+                failures.append(exc)
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(reader)
+                await reading.wait()
+                await response.aclose()
+        assert len(failures) == 1
+        assert server.wait_idle(5)
+
+
+# ---------------------------------------------------------------------------- sync views
+def test_sync_views_from_plain_code(seed_server: MockLLMServer) -> None:
+    before = threading.active_count()
+    response = new_response(seed_server)
+    deltas = list(response.get_generator(type="delta"))
+    assert "".join(deltas) == SEED_ANSWER
+    assert response.get_data() == SEED_ANSWER_VALUE
+    assert [e for e, _ in response.get_generator(type="specific", specific=["done", "meta"])] == ["done", "meta"]
+    assert len(seed_server.requests) == 1
+    assert seed_server.wait_idle(5)
+    _wait_threads(before)
+
+
+def test_sync_consumers_in_two_threads_at_once() -> None:
+    with MockLLMServer(answer=SEED_ANSWER, delay=0.0005) as server:
+        response = new_response(server)
+        out: dict[int, str] = {}
+
+        def run(n: int) -> None:
+            out[n] = "".join(response.get_generator(type="delta"))
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        assert out == {0: SEED_ANSWER, 1: SEED_ANSWER, 2: SEED_ANSWER}
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_sync_views_inside_a_running_loop() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER) as server:
+        response = new_response(server)
+        assert response.get_text() == SEED_ANSWER  # blocks this loop, streams in a helper thread
+        assert [x async for x in response.get_async_generator(type="delta")] == list(response.get_generator("delta"))
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_async_consumer_of_a_sync_started_response() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.0005) as server:
+        response = new_response(server)
+        iterator = response.get_generator(type="delta")
+        first = next(iterator)  # the helper thread is now the response's home
+        rest = [piece async for piece in response.get_async_generator(type="delta")]
+        assert "".join(rest) == SEED_ANSWER and rest[0] == first
+        assert first + "".join(iterator) == SEED_ANSWER
+        assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_sync_getter_inside_the_streaming_loop_raises_clearly() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.001) as server:
+        response = new_response(server)
+        async for _ in response.get_async_generator(type="delta"):
+            with pytest.raises(RuntimeError, match="async twin"):
+                response.get_text()
+            break
+        assert await response.async_get_text() == SEED_ANSWER  # still fine afterwards
+        assert response.get_text() == SEED_ANSWER  # and once ended, sync replays
+
+
+def test_response_consumed_from_two_event_loops_in_turn(seed_server: MockLLMServer) -> None:
+    response = new_response(seed_server)
+
+    async def text() -> str:
+        return await response.async_get_text()
+
+    assert anyio.run(text) == SEED_ANSWER
+    assert anyio.run(text, backend="trio") == SEED_ANSWER  # ended: a plain replay from another loop
+
+
+def test_loop_gone_mid_stream_raises_clearly() -> None:
+    with MockLLMServer(answer=SEED_ANSWER, delay=0.001) as server:
+        response = new_response(server)
+
+        async def first_piece() -> None:
+            async for _ in response.get_async_generator(type="delta"):
+                break
+
+        anyio.run(first_piece)
+        with pytest.raises(RuntimeError, match="stopped"):
+            anyio.run(response.async_get_text)
+
+
+def _wait_threads(before: int) -> None:
+    """The helper thread of a sync response stops by itself at the end of the stream."""
+    for t in threading.enumerate():
+        if t.name == "instantjson-response":
+            t.join(timeout=5)
+    assert threading.active_count() <= before
