@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import os
+import sys
+import warnings
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+# `from tests._shared import ...` whether pytest was started as `pytest` or `python -m pytest`
+_REPO = str(Path(__file__).resolve().parents[1])
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+# On a failing property, hypothesis' pytest plugin imports libcst to print a patch; with
+# `filterwarnings = error`, a DeprecationWarning raised inside that import (mypy_extensions)
+# turns the failure report into an INTERNALERROR. Import it once here with warnings silenced.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    try:
+        import hypothesis.extra._patching  # noqa: F401
+    except ImportError:  # libcst is optional
+        pass
 
 # `database=None`: no .hypothesis/ folder in the work tree; failures print their reproducer instead.
 settings.register_profile(

@@ -12,8 +12,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,9 +24,12 @@ from tests._shared import (
     canon,
     param_or_skip,
     random_chunks,
-    run_chunks,
+    reference_snapshot,
     suite_files,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Y_FILES = suite_files("y_")
 N_FILES = suite_files("n_")
@@ -94,7 +96,9 @@ def test_y_file_loads(path: Path) -> None:
     p.feed(data)
     p.finish()
     assert canon(p.value) == canon(instantjson.loads(data))
-    assert_exact(instantjson.parse_partial(data), expected, "parse_partial of a whole document")
+    # parse_partial = feed + snapshot, no finish(): a bare root number is not complete yet (DESIGN 2.3)
+    has, want, _ = reference_snapshot(data.decode("utf-8"))
+    assert_exact(instantjson.parse_partial(data), want if has else None, "parse_partial of a whole document")
 
 
 # --------------------------------------------------------------------------------------------- n_
@@ -129,7 +133,7 @@ def _outcome(chunks: list[Any]) -> tuple[str, Any]:
         return "value", canon(p.value)
     except ParseError as e:
         return "ParseError", e.kind
-    except BaseException as e:  # a pyo3 PanicException derives from BaseException  # noqa: BLE001
+    except BaseException as e:  # a pyo3 PanicException derives from BaseException
         return f"crash:{type(e).__name__}", str(e)[:200]
 
 

@@ -15,8 +15,7 @@ Then `paths=` filtering and `deltas=False`, and a few targeted cases.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -35,6 +34,9 @@ from tests._shared import (
     suite_files,
     wildcard_of,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Y_FILES = suite_files("y_")
 CORPUS = corpus()
@@ -231,21 +233,30 @@ def test_one_delta_per_open_string_per_feed() -> None:
 
 def test_split_escapes_are_held_back() -> None:
     p = InstantParser()
-    assert [e.delta for e in p.feed('"ab\\')] == ["ab"]
+    assert [e.delta for e in p.feed('["ab\\')] == ["ab"]
     assert p.feed("u00") == []
     assert [e.delta for e in p.feed("e9\\ud83d")] == ["\u00e9"]  # the high surrogate waits
     assert [e.delta for e in p.feed("\\ude00x")] == ["\U0001f600x"]
-    assert p.snapshot() == "ab\u00e9\U0001f600x"
+    assert p.snapshot() == ["ab\u00e9\U0001f600x"]
 
 
 def test_split_utf8_is_held_back() -> None:
-    data = '"caf\u00e9\U0001f600"'.encode()
+    data = '{"k": "caf\u00e9\U0001f600"}'.encode()
+    i = data.index("\u00e9".encode()) + 1
     p = InstantParser()
-    assert [e.delta for e in p.feed(data[:5])] == ["caf"]  # 'é' cut after its first byte
-    assert [e.delta for e in p.feed(data[5:8])] == ["\u00e9"]  # emoji cut after 2 of 4 bytes
-    assert p.snapshot() == "caf\u00e9"
-    events = p.feed(data[8:])
+    assert [e.delta for e in p.feed(data[:i])] == ["caf"]  # 'é' cut after its first byte
+    assert [e.delta for e in p.feed(data[i : i + 3])] == ["\u00e9"]  # the emoji cut after 2 of 4 bytes
+    assert p.snapshot() == {"k": "caf\u00e9"}
+    events = p.feed(data[i + 3 :])
     assert [(e.event_type, e.delta) for e in events] == [("delta", "\U0001f600"), ("done", None)]
+
+
+def test_root_string_gets_no_event() -> None:
+    p = InstantParser()
+    assert p.feed('"abc') == []
+    assert p.snapshot() == "abc"
+    assert p.feed('def"') == []
+    assert p.value == "abcdef"
 
 
 def test_path_formats() -> None:
@@ -281,11 +292,17 @@ def test_event_is_frozen_and_comparable() -> None:
     assert a[0] != a[1]
     with pytest.raises(AttributeError):
         a[0].path = "x"  # type: ignore[misc]
-    match a[1]:
+
+
+def test_event_match_args() -> None:
+    """The stub declares `__match_args__ = ("event_type", "path", "value")`."""
+    (event,) = [e for e in InstantParser().feed('{"a": "bc"}') if e.event_type == "done"]
+    assert InstantEvent.__match_args__ == ("event_type", "path", "value")
+    match event:
         case InstantEvent("done", "a", value):
             assert value == "bc"
         case _:
-            pytest.fail(f"match_args do not match: {a[1]!r}")
+            pytest.fail(f"match_args do not match: {event!r}")
 
 
 def test_no_events_before_the_root_and_after_done() -> None:

@@ -22,7 +22,9 @@ from tests._shared import assert_exact, canon, check_against_reference, check_ev
 
 # text: any code point but lone surrogates (json.dumps(ensure_ascii=False) could not encode those
 # to UTF-8), weighted towards what makes parsers trip: quotes, backslashes, controls, astral chars.
-_tricky = st.sampled_from(['"', "\\", "/", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u00e9", "\U0001f600", "\ufffd"])
+_tricky = st.sampled_from(
+    ['"', "\\", "/", "\n", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u00e9", "\U0001f600", "\ufffd"]
+)
 _char = st.one_of(_tricky, st.characters(blacklist_categories=("Cs",)))
 _text = st.text(_char, max_size=12)
 _keys = st.one_of(_text, st.sampled_from(["", "a.b", "x[0]", 'q"', "steps", "]", "["]))

@@ -16,9 +16,9 @@ complete, `summary` grew by `" of the"`) in one pass over the text, whatever the
 from ._core import Frame as Frame
 from ._core import InstantEvent as InstantEvent
 from ._core import InstantParser as InstantParser
-from ._core import __version__ as __version__
 from ._core import NDJSONDecoder as NDJSONDecoder
 from ._core import SSEDecoder as SSEDecoder
+from ._core import __version__ as __version__
 from ._core import loads as loads
 from ._core import parse_partial as parse_partial
 from ._exceptions import FramingError as FramingError

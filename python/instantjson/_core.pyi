@@ -39,9 +39,8 @@ class InstantEvent:
     @property
     def value(self) -> Any:
         """On a delta: the string so far. On done: the complete value."""
-    @property
-    def offset(self) -> int:
-        """Characters into the stream where the event was produced (the end of the chunk for a delta)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a plain dict (what `python -m instantjson parse` prints)."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 

@@ -24,9 +24,13 @@ pub enum Scalar<'a> {
 ///
 /// Calls nest: `begin_object`/`begin_array` open a container that `end_container` closes; every
 /// value inside starts with a `begin_*` or is a single `scalar` call. A string is
-/// `begin_string`, zero or more `string_delta` (the new decoded text, never empty; at most one per
-/// `feed()` call), then `end_string` with the whole text. Methods are infallible: a consumer that
-/// can fail (say, out of memory) records the failure and reports it after `feed()` returns.
+/// `begin_string`, zero or more `string_delta` (new decoded text, never empty, given when a
+/// `feed()` call ends while the string is still open), then `end_string` with the whole text and
+/// the `last` piece not yet given as a delta (empty when there is none, and always empty when
+/// deltas are off). So the deltas of a string are its `string_delta` texts followed by `last`,
+/// and a string that arrived within one `feed()` is a single `end_string(value, value)`.
+/// Methods are infallible: a consumer that can fail (say, out of memory) records the failure and
+/// reports it after `feed()` returns.
 pub trait Sink {
     /// An object starts at `seg` of the current container.
     fn begin_object(&mut self, seg: Seg<'_>);
@@ -36,10 +40,11 @@ pub trait Sink {
     fn end_container(&mut self);
     /// A string value starts at `seg`.
     fn begin_string(&mut self, seg: Seg<'_>);
-    /// The open string grew by `delta`.
+    /// The open string grew by `delta` (at the end of a `feed()` call).
     fn string_delta(&mut self, delta: &str);
-    /// The open string is complete; `value` is its whole text.
-    fn end_string(&mut self, value: &str);
+    /// The open string is complete: `value` is its whole text, `last` its final delta (a suffix
+    /// of `value`, possibly empty).
+    fn end_string(&mut self, value: &str, last: &str);
     /// A complete scalar at `seg`.
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>);
 }
@@ -54,6 +59,6 @@ impl Sink for NullSink {
     fn end_container(&mut self) {}
     fn begin_string(&mut self, _: Seg<'_>) {}
     fn string_delta(&mut self, _: &str) {}
-    fn end_string(&mut self, _: &str) {}
+    fn end_string(&mut self, _: &str, _: &str) {}
     fn scalar(&mut self, _: Seg<'_>, _: Scalar<'_>) {}
 }

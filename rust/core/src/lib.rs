@@ -16,7 +16,10 @@
 //!     fn end_container(&mut self) { self.0.push("end".into()) }
 //!     fn begin_string(&mut self, _: Seg<'_>) {}
 //!     fn string_delta(&mut self, d: &str) { self.0.push(format!("delta {d:?}")) }
-//!     fn end_string(&mut self, v: &str) { self.0.push(format!("done {v:?}")) }
+//!     fn end_string(&mut self, v: &str, last: &str) {
+//!         if !last.is_empty() { self.0.push(format!("delta {last:?}")) }
+//!         self.0.push(format!("done {v:?}"))
+//!     }
 //!     fn scalar(&mut self, _: Seg<'_>, v: Scalar<'_>) { self.0.push(format!("done {v:?}")) }
 //! }
 //!

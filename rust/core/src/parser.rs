@@ -61,6 +61,9 @@ enum State {
     Number,
     /// Inside a bare word (`true`, `null`, lenient `None`, ...).
     Literal,
+    /// Lenient: a number or literal opened the text and is complete; it is the root only if
+    /// nothing but whitespace (or a closing fence) follows, else it was the start of prose.
+    AfterProbe,
     /// The root value is complete.
     AfterRoot,
     /// `finish()` was called.
@@ -109,6 +112,38 @@ enum Num {
 impl Num {
     fn is_terminal(self) -> bool {
         matches!(self, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
+    }
+}
+
+/// Lenient: a root number or literal held back until we know it was not the start of prose.
+#[derive(Debug, Clone, PartialEq)]
+enum Held {
+    Int(i64),
+    BigInt(String),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Held {
+    fn of(value: Scalar<'_>) -> Self {
+        match value {
+            Scalar::Int(n) => Held::Int(n),
+            Scalar::BigInt(t) => Held::BigInt(t.to_string()),
+            Scalar::Float(f) => Held::Float(f),
+            Scalar::Bool(b) => Held::Bool(b),
+            Scalar::Null => Held::Null,
+        }
+    }
+
+    fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Held::Int(n) => Scalar::Int(*n),
+            Held::BigInt(t) => Scalar::BigInt(t),
+            Held::Float(f) => Scalar::Float(*f),
+            Held::Bool(b) => Scalar::Bool(*b),
+            Held::Null => Scalar::Null,
+        }
     }
 }
 
@@ -222,6 +257,9 @@ pub struct Parser {
     fence_info: String,
     trailing: String,
     truncated: bool,
+    /// Lenient: the text opened with a number or literal that may yet turn out to be prose.
+    probe: bool,
+    held: Option<Held>,
     // --- the stream ---
     utf8_carry: [u8; 4],
     utf8_carry_len: usize,
@@ -267,6 +305,8 @@ impl Parser {
             fence_info: String::new(),
             trailing: String::new(),
             truncated: false,
+            probe: false,
+            held: None,
             utf8_carry: [0; 4],
             utf8_carry_len: 0,
             bytes_total: 0,
@@ -369,22 +409,48 @@ impl Parser {
 
     fn feed_bytes<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Step {
         let mut rest = chunk;
-        if self.utf8_carry_len > 0 {
-            let need = sequence_len(self.utf8_carry[0]);
-            while self.utf8_carry_len < need && !rest.is_empty() && (rest[0] & 0xc0) == 0x80 {
-                self.utf8_carry[self.utf8_carry_len] = rest[0];
-                self.utf8_carry_len += 1;
-                rest = &rest[1..];
-            }
-            if self.utf8_carry_len < need && rest.is_empty() {
-                return Ok(());
-            }
-            let carry = self.utf8_carry;
-            let len = self.utf8_carry_len;
-            self.utf8_carry_len = 0;
-            match std::str::from_utf8(&carry[..len]) {
-                Ok(s) => self.run(s, sink)?,
-                Err(_) => self.bad_utf8(sink)?,
+        // Finish the character split at the end of the last chunk. The held-back bytes and the
+        // next few are decoded together, so every chunking decodes (and replaces) exactly as the
+        // whole stream would.
+        while self.utf8_carry_len > 0 {
+            let n = self.utf8_carry_len;
+            let take = rest.len().min(4);
+            let mut buf = [0u8; 8];
+            buf[..n].copy_from_slice(&self.utf8_carry[..n]);
+            buf[n..n + take].copy_from_slice(&rest[..take]);
+            let total = n + take;
+            let bad = match simdutf8::compat::from_utf8(&buf[..total]) {
+                Ok(_) => None,
+                Err(e) if e.valid_up_to() > 0 => None,
+                Err(e) => match e.error_len() {
+                    None => {
+                        // Still incomplete: this whole (short) chunk joins the held-back bytes.
+                        self.utf8_carry[..total].copy_from_slice(&buf[..total]);
+                        self.utf8_carry_len = total;
+                        return Ok(());
+                    }
+                    Some(bad) => Some(bad),
+                },
+            };
+            match bad {
+                None => {
+                    let len = sequence_len(buf[0]);
+                    self.utf8_carry_len = 0;
+                    // SAFETY: the decoder validated at least the first character, `len` bytes long.
+                    let s = unsafe { std::str::from_utf8_unchecked(&buf[..len]) };
+                    self.run(s, sink)?;
+                    rest = &rest[len - n..];
+                }
+                Some(bad) if bad < n => {
+                    self.bad_utf8(sink)?;
+                    self.utf8_carry.copy_within(bad..n, 0);
+                    self.utf8_carry_len = n - bad;
+                }
+                Some(bad) => {
+                    self.bad_utf8(sink)?;
+                    self.utf8_carry_len = 0;
+                    rest = &rest[bad - n..];
+                }
             }
         }
         loop {
@@ -551,6 +617,7 @@ impl Parser {
                 | State::FenceBody
                 | State::FenceSkip => i = self.prose(s, i, sink)?,
                 State::Literal => i = self.literal(s, i, sink)?,
+                State::AfterProbe => i = self.after_probe(s, i, sink)?,
                 State::BareKey => i = self.bare_key(s, i)?,
                 State::Finished => return Err(self.fail(ParseErrorKind::AfterFinish, s, i)),
                 _ => {
@@ -636,10 +703,18 @@ impl Parser {
         let lenient = self.opts.lenient;
         match self.state {
             State::BeforeRoot => {
-                // Lenient: a `{` or `[` that opens the text is JSON; anything else is prose first.
-                if lenient && c != b'{' && c != b'[' {
-                    self.state = State::Prose;
-                    return Ok(i);
+                // Lenient: a value that opens the text is JSON; a number or literal there stays
+                // on probation until what follows shows it was not the first word of prose.
+                if lenient {
+                    match c {
+                        b'{' | b'[' | b'"' => {}
+                        b'-' | b'0'..=b'9' => self.probe = true,
+                        c if c.is_ascii_alphabetic() => self.probe = true,
+                        _ => {
+                            self.state = State::Prose;
+                            return Ok(i);
+                        }
+                    }
                 }
                 self.begin_value(s, i, sink)
             }
@@ -790,23 +865,23 @@ impl Parser {
             if j < b.len() && b[j] == self.quote {
                 let text = &s[i..j];
                 self.check_string_len(text.len(), s, j)?;
-                if self.opts.string_deltas && !text.is_empty() {
-                    sink.string_delta(text);
-                }
-                sink.end_string(text);
+                sink.end_string(text, if self.opts.string_deltas { text } else { "" });
                 self.value_done();
                 return Ok(j + 1);
             }
         }
         let (j, closed) = self.string_body(s, i)?;
         if closed {
-            if self.opts.string_deltas && self.scratch.len() > self.emitted {
-                sink.string_delta(&self.scratch[self.emitted..]);
-            }
-            sink.end_string(&self.scratch);
+            self.end_string(sink);
             self.value_done();
         }
         Ok(j)
+    }
+
+    /// Hand the finished string to the sink, with the text not yet given as a delta.
+    fn end_string<S: Sink>(&mut self, sink: &mut S) {
+        let last = if self.opts.string_deltas { &self.scratch[self.emitted.min(self.scratch.len())..] } else { "" };
+        sink.end_string(&self.scratch, last);
     }
 
     /// Inside a key, from byte `i`.
@@ -997,7 +1072,7 @@ impl Parser {
                     (Num::Exp | Num::ExpSign, _) => "expected a digit in the exponent",
                     _ => "unexpected character",
                 };
-                return Err(self.fail(ParseErrorKind::InvalidNumber(why), s, j));
+                return self.number_error(why, s, j);
             };
             if matches!(next, Num::Dot | Num::Exp) {
                 self.num_is_float = true;
@@ -1026,29 +1101,65 @@ impl Parser {
                 Num::Dot => "expected a digit after '.'",
                 _ => "expected a digit in the exponent",
             };
-            return Err(self.fail(ParseErrorKind::InvalidNumber(why), s, j));
+            return self.number_error(why, s, j);
         }
         if self.num.is_empty() {
-            Self::emit_number(run, self.num_is_float, self.seg(), sink);
+            self.emit_scalar(number_value(run, self.num_is_float), sink);
         } else {
             self.num.push_str(run);
             let num = std::mem::take(&mut self.num);
-            Self::emit_number(&num, self.num_is_float, self.seg(), sink);
+            self.emit_scalar(number_value(&num, self.num_is_float), sink);
             self.num = num;
         }
-        self.value_done();
         Ok(j)
     }
 
-    fn emit_number<S: Sink>(text: &str, is_float: bool, seg: Seg<'_>, sink: &mut S) {
-        let value = if is_float {
-            Scalar::Float(text.parse().unwrap_or(f64::NAN))
-        } else if let Ok(n) = text.parse::<i64>() {
-            Scalar::Int(n)
-        } else {
-            Scalar::BigInt(text)
-        };
-        sink.scalar(seg, value);
+    /// A bad number: an error, or (lenient, on probation at the start) the start of prose.
+    fn number_error(&mut self, why: &'static str, s: &str, j: usize) -> ParseResult<usize> {
+        if self.probe {
+            return Ok(self.abandon_probe(j));
+        }
+        Err(self.fail(ParseErrorKind::InvalidNumber(why), s, j))
+    }
+
+    /// The probed word was prose after all: carry on looking for the JSON from byte `i`.
+    fn abandon_probe(&mut self, i: usize) -> usize {
+        self.probe = false;
+        self.held = None;
+        self.state = State::Prose;
+        i
+    }
+
+    /// A complete number or literal at the current position.
+    fn emit_scalar<S: Sink>(&mut self, value: Scalar<'_>, sink: &mut S) {
+        if self.probe && self.stack.is_empty() {
+            self.held = Some(Held::of(value));
+            self.state = State::AfterProbe;
+            return;
+        }
+        sink.scalar(self.seg(), value);
+        self.value_done();
+    }
+
+    /// Lenient: after a probed root scalar, whitespace or a closing fence confirm it as the root.
+    fn after_probe<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+        let i = self.skip_ws(s, i)?;
+        match s.as_bytes().get(i) {
+            None => Ok(i),
+            Some(b'`') => {
+                self.confirm_probe(sink);
+                Ok(i)
+            }
+            Some(_) => Ok(self.abandon_probe(i)),
+        }
+    }
+
+    fn confirm_probe<S: Sink>(&mut self, sink: &mut S) {
+        self.probe = false;
+        if let Some(held) = self.held.take() {
+            sink.scalar(Seg::Root, held.scalar());
+        }
+        self.value_done();
     }
 
     /// Inside a bare word, from byte `i`.
@@ -1057,26 +1168,32 @@ impl Parser {
         let mut j = i;
         while j < b.len() && b[j].is_ascii_alphabetic() {
             if self.lit_len == MAX_LITERAL {
-                return Err(self.fail(ParseErrorKind::InvalidLiteral, s, j));
+                return self.literal_error(s, j);
             }
             self.lit[self.lit_len] = b[j];
             self.lit_len += 1;
             j += 1;
             match self.match_literal() {
                 LitMatch::Prefix => {}
-                LitMatch::None => return Err(self.fail(ParseErrorKind::InvalidLiteral, s, j - 1)),
+                LitMatch::None => return self.literal_error(s, j - 1),
                 LitMatch::Full(value) => {
-                    sink.scalar(self.seg(), value);
-                    self.value_done();
+                    self.emit_scalar(value, sink);
                     return Ok(j);
                 }
             }
         }
         if j < b.len() {
             // A word that stopped before it became a literal.
-            return Err(self.fail(ParseErrorKind::InvalidLiteral, s, j));
+            return self.literal_error(s, j);
         }
         Ok(j)
+    }
+
+    fn literal_error(&mut self, s: &str, j: usize) -> ParseResult<usize> {
+        if self.probe {
+            return Ok(self.abandon_probe(j));
+        }
+        Err(self.fail(ParseErrorKind::InvalidLiteral, s, j))
     }
 
     fn match_literal(&self) -> LitMatch {
@@ -1254,11 +1371,15 @@ impl Parser {
         if self.state == State::Number {
             if self.num_state.is_terminal() {
                 let num = std::mem::take(&mut self.num);
-                Self::emit_number(&num, self.num_is_float, self.seg(), sink);
+                self.probe = false;
+                sink.scalar(self.seg(), number_value(&num, self.num_is_float));
                 self.value_done();
             } else if !self.opts.lenient {
                 return Err(self.eof_error("in a number"));
             }
+        }
+        if self.state == State::AfterProbe {
+            self.confirm_probe(sink);
         }
         if self.state == State::AfterRoot {
             return Ok(());
@@ -1289,8 +1410,7 @@ impl Parser {
         }
         self.truncated = true;
         if self.state == State::Str {
-            self.flush_delta(sink);
-            sink.end_string(&self.scratch);
+            self.end_string(sink);
         }
         while !self.stack.is_empty() {
             self.stack.pop();
@@ -1315,6 +1435,17 @@ impl Parser {
             column: self.line_chars_before + 1,
             path: self.error_path(),
         }
+    }
+}
+
+/// The value of a validated number's text.
+fn number_value(text: &str, is_float: bool) -> Scalar<'_> {
+    if is_float {
+        Scalar::Float(text.parse().unwrap_or(f64::NAN))
+    } else if let Ok(n) = text.parse::<i64>() {
+        Scalar::Int(n)
+    } else {
+        Scalar::BigInt(text)
     }
 }
 

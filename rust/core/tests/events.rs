@@ -51,6 +51,11 @@ events_tests! {
     lenient_literals: true, "[None, NaN, -Infinity, TRUE, \"a\\'b\"]" =>
         ["done [0] null", "done [1] NaN", "done [2] -inf", "done [3] true", "delta [4] \"a'b\"", "done [4] \"a'b\"", "end "];
     lenient_prose_bracket: true, "see [note] then [1, 2]" => ["done [0] 1", "done [1] 2", "end "];
+    lenient_root_scalar: true, " 42 " => ["done  42"];
+    lenient_root_string: true, "\"hi\" she said" => [r#"delta  "hi""#, r#"done  "hi""#];
+    lenient_prose_starting_with_literal: true, "None of these: [1]" => ["done [0] 1", "end "];
+    lenient_prose_starting_with_number: true, "3 steps: {\"a\": 1.5}" => ["done a 1.5", "end "];
+    lenient_root_literal_before_fence: true, "true\n```" => ["done  true"];
     lenient_inline_fence: true, "```json {\"k\": 1}```" => ["done k 1", "end "];
 }
 

@@ -2,7 +2,7 @@
 //! the tree of open containers for `snapshot()`, and makes the `InstantEvent`s.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use instantjson_core::{Scalar, Seg, Sink};
 use pyo3::prelude::*;
@@ -66,7 +66,6 @@ struct OpenString {
 /// Everything the binding keeps between two `feed()` calls.
 pub struct Builder {
     emit: Emit,
-    deltas: bool,
     /// The node of the root value: `Root`, or the last node of a path prefix.
     root_node: Arc<Node>,
     stack: Vec<Open>,
@@ -76,8 +75,8 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new(emit: Emit, deltas: bool, root_node: Arc<Node>) -> Self {
-        Builder { emit, deltas, root_node, stack: Vec::new(), root: None, open: None, keys: KeyCache::default() }
+    pub fn new(emit: Emit, root_node: Arc<Node>) -> Self {
+        Builder { emit, root_node, stack: Vec::new(), root: None, open: None, keys: KeyCache::default() }
     }
 
     /// The root value, once it exists (containers exist from their first byte).
@@ -232,7 +231,9 @@ impl<'a, 'py> PySink<'a, 'py> {
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
         let py = self.py;
         let Some(open) = self.b.open.as_mut() else { return Ok(()) };
-        let (Some(node), Some(text)) = (open.node.clone(), open.text.clone()) else { return Ok(()) };
+        let Some(node) = open.node.clone().filter(|_| open.emit) else { return Ok(()) };
+        // The shared text exists only for strings that span feeds (made at their first delta).
+        let text = open.text.get_or_insert_with(SharedText::default).clone();
         let len = {
             let mut t = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             t.push_str(delta);
@@ -241,13 +242,19 @@ impl<'a, 'py> PySink<'a, 'py> {
         self.event(InstantEvent::grew(node, new_str(py, delta).unbind(), text, len))
     }
 
-    fn end_string_inner(&mut self, value: &str) -> PyResult<()> {
+    fn end_string_inner(&mut self, value: &str, last: &str) -> PyResult<()> {
         let py = self.py;
         let Some(open) = self.b.open.take() else { return Ok(()) };
-        let s = new_str(py, value).into_any();
-        self.b.insert(py, open.key.as_ref(), &s)?;
+        let s = new_str(py, value);
+        self.b.insert(py, open.key.as_ref(), s.as_any())?;
         if let (true, Some(node)) = (open.emit, open.node) {
-            self.event(InstantEvent::done(node, s.unbind()))?;
+            if !last.is_empty() {
+                // The last delta's value is the whole string; a string that came in one piece
+                // shares one Python object as delta, value and done value.
+                let delta = if last.len() == value.len() { s.clone() } else { new_str(py, last) };
+                self.event(InstantEvent::last(Arc::clone(&node), delta.unbind(), s.clone().into_any().unbind()))?;
+            }
+            self.event(InstantEvent::done(node, s.into_any().unbind()))?;
         }
         Ok(())
     }
@@ -288,8 +295,7 @@ impl Sink for PySink<'_, '_> {
 
     fn begin_string(&mut self, seg: Seg<'_>) {
         let (key, node, emit) = self.b.start(self.py, seg);
-        let text = (emit && self.b.deltas).then(|| Arc::new(Mutex::new(String::new())));
-        self.b.open = Some(OpenString { key, node, emit, text });
+        self.b.open = Some(OpenString { key, node, emit, text: None });
     }
 
     fn string_delta(&mut self, delta: &str) {
@@ -297,8 +303,8 @@ impl Sink for PySink<'_, '_> {
         self.record(r);
     }
 
-    fn end_string(&mut self, value: &str) {
-        let r = self.end_string_inner(value);
+    fn end_string(&mut self, value: &str, last: &str) {
+        let r = self.end_string_inner(value, last);
         self.record(r);
     }
 

@@ -193,6 +193,11 @@ impl InstantEvent {
         InstantEvent { node, delta: None, value: EventValue::Done(value) }
     }
 
+    /// The last delta of a string: its value is the whole string.
+    pub fn last(node: Arc<Node>, delta: Py<PyString>, value: Py<PyAny>) -> Self {
+        InstantEvent { node, delta: Some(delta), value: EventValue::Done(value) }
+    }
+
     pub fn grew(node: Arc<Node>, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
         InstantEvent { node, delta: Some(delta), value: EventValue::SoFar(text, len, OnceLock::new()) }
     }
@@ -213,6 +218,11 @@ impl InstantEvent {
 
 #[pymethods]
 impl InstantEvent {
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str, &'static str) {
+        ("event_type", "path", "value")
+    }
+
     #[getter]
     fn path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         self.node.py_path(py)

@@ -45,7 +45,7 @@ fn decode_payload(py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<
     if !looks_like_json {
         return Ok((py.None(), None));
     }
-    let mut builder = Builder::new(Emit::Nothing, false, Node::new(None, NodeSeg::Root));
+    let mut builder = Builder::new(Emit::Nothing, Node::new(None, NodeSeg::Root));
     let mut parser = Parser::new(ParserOptions::default().with_string_deltas(false));
     let mut sink = PySink::new(py, &mut builder);
     let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));

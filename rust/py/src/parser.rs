@@ -105,7 +105,7 @@ impl InstantParser {
         for item in prefix.unwrap_or_default() {
             root = Node::new(Some(root), prefix_seg(&item)?);
         }
-        Ok(InstantParser { parser: Parser::new(opts), builder: Builder::new(emit, deltas, Arc::clone(&root)) })
+        Ok(InstantParser { parser: Parser::new(opts), builder: Builder::new(emit, Arc::clone(&root)) })
     }
 
     /// Parse the next piece of the stream; returns the events it completed, in document order.
@@ -193,6 +193,6 @@ pub fn parse_partial(py: Python<'_>, text: &Bound<'_, PyAny>, lenient: bool, max
 pub fn quiet_parser(lenient: bool, max_depth: usize) -> InstantParser {
     InstantParser {
         parser: Parser::new(options(lenient, max_depth, false)),
-        builder: Builder::new(Emit::Nothing, false, Node::new(None, NodeSeg::Root)),
+        builder: Builder::new(Emit::Nothing, Node::new(None, NodeSeg::Root)),
     }
 }

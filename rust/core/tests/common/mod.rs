@@ -46,7 +46,11 @@ impl Sink for Dump {
         assert!(!delta.is_empty(), "empty delta");
         self.lines.push(format!("delta {} {}", self.open, json(delta)));
     }
-    fn end_string(&mut self, value: &str) {
+    fn end_string(&mut self, value: &str, last: &str) {
+        assert!(value.ends_with(last));
+        if !last.is_empty() {
+            self.lines.push(format!("delta {} {}", self.open, json(last)));
+        }
         self.lines.push(format!("done {} {}", self.open, json(value)));
     }
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>) {
@@ -106,7 +110,7 @@ impl Sink for Build {
         self.open_key = key_of(seg);
     }
     fn string_delta(&mut self, _: &str) {}
-    fn end_string(&mut self, value: &str) {
+    fn end_string(&mut self, value: &str, _: &str) {
         let key = self.open_key.take();
         self.put(key, Value::String(value.to_string()));
     }
