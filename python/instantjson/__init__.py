@@ -13,6 +13,9 @@ complete, `summary` grew by `" of the"`) in one pass over the text, whatever the
     {'title': 'Growth plan', 'n': 1}
 """
 
+from ._agent import Agent as Agent
+from ._agent import Agently as Agently
+from ._client import Retries as Retries
 from ._core import Frame as Frame
 from ._core import InstantEvent as InstantEvent
 from ._core import InstantParser as InstantParser
@@ -28,20 +31,29 @@ from ._exceptions import ProviderError as ProviderError
 from ._exceptions import ProviderStatusError as ProviderStatusError
 from ._exceptions import ProviderStreamError as ProviderStreamError
 from ._exceptions import ReplayOverflowError as ReplayOverflowError
+from ._exceptions import ResponseClosedError as ResponseClosedError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
+from ._providers.openai import OpenAICompatible as OpenAICompatible
+from ._response import Response as Response
 
 __all__ = [
+    "Agent",
+    "Agently",
     "Frame",
     "FramingError",
     "InstantEvent",
     "InstantJSONError",
     "InstantParser",
     "NDJSONDecoder",
+    "OpenAICompatible",
     "ParseError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",
     "ReplayOverflowError",
+    "Response",
+    "ResponseClosedError",
+    "Retries",
     "SSEDecoder",
     "StreamIncompleteError",
     "__version__",

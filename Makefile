@@ -1,0 +1,46 @@
+# Entry points for development; CI runs .ci/run, which uses the same commands.
+.DEFAULT_GOAL := help
+PY ?= python3
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: ## install the package (release build) with the test and bench extras
+	$(PY) -m pip install -e ".[test,bench]"
+
+.PHONY: build-dev
+build-dev: ## rebuild the extension in place (release profile) after a Rust change
+	VIRTUAL_ENV=$$($(PY) -c 'import sys; print(sys.prefix)') maturin develop --release
+
+.PHONY: test-rust
+test-rust: ## the core's tests (no Python needed)
+	cargo test -p instantjson-core
+
+.PHONY: test-python
+test-python: ## the Python suite against the installed package
+	$(PY) -m pytest
+
+.PHONY: test
+test: test-rust test-python ## both
+
+.PHONY: lint
+lint: ## rustfmt, clippy (pedantic), the no-pyo3-in-core rule, ruff
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	! cargo tree -p instantjson-core -e normal | grep -q pyo3
+	ruff check python tests benches
+	ruff format --check python tests benches
+
+.PHONY: bench
+bench: ## parser and pipeline benchmarks against the peers (ratio tables at the end)
+	$(PY) -m pytest benches --benchmark-enable -p no:randomly
+
+.PHONY: bench-rust
+bench-rust: ## the core alone on the bench data
+	cargo run --release -p instantjson-core --example time_parse -- benches/data/answer-1mb.json
+
+.PHONY: fuzz
+fuzz: ## coverage-guided fuzzing of the core (needs cargo-fuzz and a nightly toolchain)
+	cd rust/fuzz && cargo fuzz run split_invariance
