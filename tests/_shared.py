@@ -53,11 +53,12 @@ def load_cases(*parts: str) -> list[dict[str, Any]]:
     return json.loads(p.read_text(encoding="utf-8"))
 
 
-def param_or_skip(items: list[Any], what: str, ids: Any = None) -> list[Any]:
-    """Parametrize values, or one skipped param when the shared data is missing."""
+def param_or_skip(items: list[Any], what: str, ids: Any = None, arity: int = 1) -> list[Any]:
+    """Parametrize values, or one skipped param (of `arity` values) when the shared data is missing."""
     if items:
         return [pytest.param(*(i if isinstance(i, tuple) else (i,)), id=ids(i) if ids else None) for i in items]
-    return [pytest.param(None, marks=pytest.mark.skip(reason=f"shared data missing: {what}"), id="missing")]
+    skip = pytest.mark.skip(reason=f"shared data missing: {what}")
+    return [pytest.param(*([None] * arity), marks=skip, id="missing")]
 
 
 # --------------------------------------------------------------------------------------------

@@ -153,57 +153,37 @@ const LENIENT_LITERALS: [&[u8]; 6] = [b"true", b"false", b"null", b"none", b"nan
 const MAX_LITERAL: usize = 8;
 const MAX_FENCE_INFO: usize = 32;
 
-/// Bytes that stop the fast scan inside a `"` string: the quote, backslash and control characters.
-static STOP_DQ: [bool; 256] = stop_table(b'"');
-/// The same inside a lenient `'` string.
-static STOP_SQ: [bool; 256] = stop_table(b'\'');
-
-const fn stop_table(quote: u8) -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[quote as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-}
-
-/// Index of the first stop byte in `b[from..]`, or `b.len()`.
+/// Index of the first byte in `b[from..]` that ends a run of plain string text: the `quote`, a
+/// backslash or a control character (below 0x20); `b.len()` if there is none.
 #[inline]
-fn scan_string(b: &[u8], from: usize, table: &[bool; 256]) -> usize {
+fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
     let mut i = from;
-    while i + 8 <= b.len() {
-        // Unrolled by hand: the common case is a long run of ordinary text.
-        if table[b[i] as usize] {
-            return i;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always available;
+        // each unaligned 16-byte load reads `b[i..i + 16]`, which the loop condition keeps in bounds.
+        unsafe {
+            let q = _mm_set1_epi8(quote as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let ctl = _mm_set1_epi8(0x1f);
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); // bytes <= 0x1f
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, backslash)), low);
+                let mask = _mm_movemask_epi8(hit);
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
         }
-        if table[b[i + 1] as usize] {
-            return i + 1;
-        }
-        if table[b[i + 2] as usize] {
-            return i + 2;
-        }
-        if table[b[i + 3] as usize] {
-            return i + 3;
-        }
-        if table[b[i + 4] as usize] {
-            return i + 4;
-        }
-        if table[b[i + 5] as usize] {
-            return i + 5;
-        }
-        if table[b[i + 6] as usize] {
-            return i + 6;
-        }
-        if table[b[i + 7] as usize] {
-            return i + 7;
-        }
-        i += 8;
     }
     while i < b.len() {
-        if table[b[i] as usize] {
+        let c = b[i];
+        if c == quote || c == b'\\' || c < 0x20 {
             return i;
         }
         i += 1;
@@ -235,7 +215,9 @@ fn hex_value(c: u8) -> Option<u16> {
 pub struct Parser {
     opts: ParserOptions,
     state: State,
-    stack: Vec<Frame>,
+    /// Open containers are `frames[..depth]`; frames beyond are kept to reuse their key buffers.
+    frames: Vec<Frame>,
+    depth: usize,
     /// Lenient: `,` seen in an array, so `]` is a trailing comma (strict: an error).
     after_comma: bool,
     // --- the open token ---
@@ -288,7 +270,8 @@ impl Parser {
         Self {
             opts,
             state: State::BeforeRoot,
-            stack: Vec::new(),
+            frames: Vec::new(),
+            depth: 0,
             after_comma: false,
             scratch: String::new(),
             emitted: 0,
@@ -361,7 +344,7 @@ impl Parser {
 
     /// Current nesting depth (open containers).
     pub fn depth(&self) -> usize {
-        self.stack.len()
+        self.depth
     }
 
     /// Feed the next piece of the stream as UTF-8 bytes. A multi-byte character split across two
@@ -522,10 +505,10 @@ impl Parser {
     /// Where the parser is: the open containers, plus the member in progress when a value is.
     fn error_path(&self) -> String {
         let mut out = String::new();
-        let n = self.stack.len();
+        let n = self.depth;
         let in_child = matches!(self.state, State::Str | State::Number | State::Literal)
             || (matches!(self.state, State::Value | State::ArrayFirst) && n > 0);
-        for (i, frame) in self.stack.iter().enumerate() {
+        for (i, frame) in self.frames[..self.depth].iter().enumerate() {
             if i + 1 < n || in_child {
                 push_seg(&mut out, Self::child_seg(frame), false);
             }
@@ -541,9 +524,37 @@ impl Parser {
         }
     }
 
+    fn top(&self) -> Option<&Frame> {
+        self.depth.checked_sub(1).map(|i| &self.frames[i])
+    }
+
+    fn top_mut(&mut self) -> Option<&mut Frame> {
+        self.depth.checked_sub(1).map(|i| &mut self.frames[i])
+    }
+
+    /// Open a container, reusing a frame (and its key buffer) where one is left from before.
+    fn push_frame(&mut self, is_object: bool) {
+        if self.depth == self.frames.len() {
+            self.frames.push(Frame::default());
+        }
+        let frame = &mut self.frames[self.depth];
+        frame.is_object = is_object;
+        frame.index = 0;
+        frame.key.clear();
+        self.depth += 1;
+    }
+
+    /// The key just read (in `scratch`) becomes the current member's key.
+    fn take_key(&mut self) {
+        if let Some(i) = self.depth.checked_sub(1) {
+            std::mem::swap(&mut self.frames[i].key, &mut self.scratch);
+        }
+        self.scratch.clear();
+    }
+
     /// The segment the next value gets.
     fn seg(&self) -> Seg<'_> {
-        self.stack.last().map_or(Seg::Root, Self::child_seg)
+        self.top().map_or(Seg::Root, Self::child_seg)
     }
 
     /// Book-keeping at the end of a piece of input: characters and line position.
@@ -755,13 +766,13 @@ impl Parser {
                 }
             }
             State::AfterValue => {
-                let is_object = self.stack.last().is_some_and(|f| f.is_object);
+                let is_object = self.top().is_some_and(|f| f.is_object);
                 match c {
                     b',' => {
                         if is_object {
                             self.state = State::ObjectNext;
                         } else {
-                            if let Some(f) = self.stack.last_mut() {
+                            if let Some(f) = self.top_mut() {
                                 f.index += 1;
                             }
                             self.state = State::Value;
@@ -793,7 +804,7 @@ impl Parser {
         let lenient = self.opts.lenient;
         match c {
             b'{' | b'[' => {
-                if self.stack.len() >= self.opts.max_depth {
+                if self.depth >= self.opts.max_depth {
                     return Err(self.fail(ParseErrorKind::DepthLimit(self.opts.max_depth), s, i));
                 }
                 let is_object = c == b'{';
@@ -802,7 +813,7 @@ impl Parser {
                 } else {
                     sink.begin_array(self.seg());
                 }
-                self.stack.push(Frame { is_object, index: 0, key: String::new() });
+                self.push_frame(is_object);
                 self.state = if is_object { State::ObjectFirst } else { State::ArrayFirst };
                 Ok(i + 1)
             }
@@ -838,7 +849,7 @@ impl Parser {
     /// A value just completed: where to go next.
     #[inline]
     fn value_done(&mut self) {
-        if self.stack.is_empty() {
+        if self.depth == 0 {
             self.state = State::AfterRoot;
             self.root_done = true;
         } else {
@@ -847,7 +858,7 @@ impl Parser {
     }
 
     fn end_container<S: Sink>(&mut self, _s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
-        self.stack.pop();
+        self.depth -= 1;
         sink.end_container();
         self.value_done();
         Ok(i + 1)
@@ -860,8 +871,7 @@ impl Parser {
         let b = s.as_bytes();
         // Fast path: the whole rest of the string is in this piece, with no escape.
         if self.esc == Esc::None && self.scratch.is_empty() {
-            let table = if self.quote == b'"' { &STOP_DQ } else { &STOP_SQ };
-            let j = scan_string(b, i, table);
+            let j = scan_string(b, i, self.quote);
             if j < b.len() && b[j] == self.quote {
                 let text = &s[i..j];
                 self.check_string_len(text.len(), s, j)?;
@@ -888,10 +898,7 @@ impl Parser {
     fn string_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
         let (j, closed) = self.string_body(s, i)?;
         if closed {
-            if let Some(frame) = self.stack.last_mut() {
-                std::mem::swap(&mut frame.key, &mut self.scratch);
-            }
-            self.scratch.clear();
+            self.take_key();
             self.state = State::Colon;
         }
         Ok(j)
@@ -908,13 +915,12 @@ impl Parser {
     /// Returns the index after what was consumed and whether the string closed.
     fn string_body(&mut self, s: &str, mut i: usize) -> ParseResult<(usize, bool)> {
         let b = s.as_bytes();
-        let table = if self.quote == b'"' { &STOP_DQ } else { &STOP_SQ };
         while i < b.len() {
             if self.esc != Esc::None {
                 i = self.escape(s, i)?;
                 continue;
             }
-            let j = scan_string(b, i, table);
+            let j = scan_string(b, i, self.quote);
             self.scratch.push_str(&s[i..j]);
             self.check_string_len(self.scratch.len(), s, j)?;
             if j >= b.len() {
@@ -1132,7 +1138,7 @@ impl Parser {
 
     /// A complete number or literal at the current position.
     fn emit_scalar<S: Sink>(&mut self, value: Scalar<'_>, sink: &mut S) {
-        if self.probe && self.stack.is_empty() {
+        if self.probe && self.depth == 0 {
             self.held = Some(Held::of(value));
             self.state = State::AfterProbe;
             return;
@@ -1237,10 +1243,7 @@ impl Parser {
         self.scratch.push_str(&s[i..j]);
         self.check_string_len(self.scratch.len(), s, j)?;
         if j < b.len() {
-            if let Some(frame) = self.stack.last_mut() {
-                std::mem::swap(&mut frame.key, &mut self.scratch);
-            }
-            self.scratch.clear();
+            self.take_key();
             self.state = State::Colon;
         }
         Ok(j)
@@ -1266,7 +1269,7 @@ impl Parser {
                 State::ProseBracket => match c {
                     b' ' | b'\t' | b'\r' | b'\n' => {}
                     b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9' => {
-                        self.stack.push(Frame { is_object: false, index: 0, key: String::new() });
+                        self.push_frame(false);
                         sink.begin_array(Seg::Root);
                         self.state = State::ArrayFirst;
                         return Ok(i);
@@ -1389,7 +1392,7 @@ impl Parser {
                 State::Str | State::Key => "in a string",
                 State::Literal => "in a literal",
                 State::BeforeRoot => "before any value",
-                _ if self.stack.last().is_some_and(|f| f.is_object) => "in an object",
+                _ if self.top().is_some_and(|f| f.is_object) => "in an object",
                 _ => "in an array",
             };
             return Err(self.eof_error(what));
@@ -1404,7 +1407,7 @@ impl Parser {
                 | State::FenceBody
                 | State::FenceSkip
         );
-        if !started || (self.stack.is_empty() && self.state != State::Str) {
+        if !started || (self.depth == 0 && self.state != State::Str) {
             // Nothing began, or only an unfinished root number or literal.
             return Err(self.eof_error_kind(ParseErrorKind::NoValue));
         }
@@ -1412,8 +1415,8 @@ impl Parser {
         if self.state == State::Str {
             self.end_string(sink);
         }
-        while !self.stack.is_empty() {
-            self.stack.pop();
+        while self.depth > 0 {
+            self.depth -= 1;
             sink.end_container();
         }
         self.root_done = true;
