@@ -644,8 +644,16 @@ impl Parser {
     }
 
     /// Skip whitespace (and, lenient, comments) from `i`; returns the first other byte's index.
-    #[inline]
-    fn skip_ws(&mut self, s: &str, mut i: usize) -> ParseResult<usize> {
+    #[inline(always)]
+    fn skip_ws(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        // Most tokens follow one another directly: check that before the general loop.
+        match s.as_bytes().get(i) {
+            Some(&c) if c > b' ' && c != b'/' && self.comment == Comment::None => Ok(i),
+            _ => self.skip_ws_slow(s, i),
+        }
+    }
+
+    fn skip_ws_slow(&mut self, s: &str, mut i: usize) -> ParseResult<usize> {
         let b = s.as_bytes();
         loop {
             if self.comment != Comment::None {
@@ -747,7 +755,7 @@ impl Parser {
             State::ObjectFirst | State::ObjectNext => match c {
                 b'}' if self.state == State::ObjectFirst || lenient => self.end_container(s, i, sink),
                 b'}' => Err(self.fail(ParseErrorKind::TrailingComma, s, i)),
-                b'"' => self.begin_key(b'"', i),
+                b'"' => self.quick_key(s, i),
                 b'\'' if lenient => self.begin_key(b'\'', i),
                 c if lenient && is_bare_key_byte(c) => {
                     self.scratch.clear();
@@ -788,6 +796,32 @@ impl Parser {
             }
             _ => unreachable_state(),
         }
+    }
+
+    /// A `"` key: when the whole key (without escapes) and its `:` are in this piece, take them
+    /// in one step; otherwise fall back to the byte-by-byte states.
+    fn quick_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        let b = s.as_bytes();
+        let j = scan_string(b, i + 1, b'"');
+        if j >= b.len() || b[j] != b'"' {
+            return self.begin_key(b'"', i);
+        }
+        self.check_string_len(j - i - 1, s, j)?;
+        if let Some(frame) = self.top_mut() {
+            frame.key.clear();
+            frame.key.push_str(&s[i + 1..j]);
+        }
+        let mut k = j + 1;
+        while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+            k += 1;
+        }
+        if k < b.len() && b[k] == b':' {
+            self.state = State::Value;
+            self.after_comma = false;
+            return Ok(k + 1);
+        }
+        self.state = State::Colon;
+        Ok(j + 1)
     }
 
     fn begin_key(&mut self, quote: u8, i: usize) -> ParseResult<usize> {

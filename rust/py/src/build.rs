@@ -10,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 
-use crate::event::{InstantEvent, Node, NodeSeg, SharedText};
+use crate::event::{InstantEvent, Node, NodeRef, NodeSeg, SharedText};
 use crate::strings::{new_str, KeyCache};
 
 /// Which events to make.
@@ -58,7 +58,7 @@ struct Open {
 /// The open string value.
 struct OpenString {
     key: Option<Py<PyString>>,
-    node: Option<Arc<Node>>,
+    node: Option<NodeRef>,
     emit: bool,
     text: Option<SharedText>,
 }
@@ -130,7 +130,7 @@ impl Builder {
     }
 
     /// The key object, node and emit flag of a value starting at `seg`.
-    fn start(&mut self, py: Python<'_>, seg: Seg<'_>) -> (Option<Py<PyString>>, Option<Arc<Node>>, bool) {
+    fn start(&mut self, py: Python<'_>, seg: Seg<'_>) -> (Option<Py<PyString>>, Option<NodeRef>, bool) {
         let (key, node_seg) = match seg {
             Seg::Root => (None, None),
             Seg::Key(k) => {
@@ -147,15 +147,16 @@ impl Builder {
             return (key, None, false);
         }
         let node = match node_seg {
-            None => self.root_node.clone(),
+            None => NodeRef::Shared(self.root_node.clone()),
             Some(s) => {
                 let parent = self.stack.last().and_then(|o| o.node.clone()).unwrap_or_else(|| self.root_node.clone());
-                Node::new(Some(parent), s)
+                NodeRef::Own(Node::leaf(Some(parent), s))
             }
         };
-        let emit = !node.is_root()
+        let n = node.get();
+        let emit = !n.is_root()
             && match &self.emit {
-                Emit::Only(paths) => paths.contains(node.path()) || paths.contains(node.wildcard()),
+                Emit::Only(paths) => paths.contains(n.path()) || paths.contains(n.wildcard()),
                 _ => true,
             };
         (key, Some(node), emit)
@@ -202,13 +203,21 @@ impl<'a, 'py> PySink<'a, 'py> {
     }
 
     fn event(&mut self, ev: InstantEvent) -> PyResult<()> {
-        self.events.push(Py::new(self.py, ev)?);
+        let ev = Py::new(self.py, ev)?;
+        // SAFETY: `ev` is a live object of a GC type (every #[pyclass] is one) that we just made;
+        // untracking an object is allowed at any time and `tp_dealloc` untracks again safely.
+        // An event refers only to values and keys the parser made, never to anything that refers
+        // back to it, so it cannot be part of a cycle, and the collector has no need to visit
+        // the tens of thousands of events a large answer makes.
+        unsafe { pyo3::ffi::PyObject_GC_UnTrack(ev.as_ptr().cast()) };
+        self.events.push(ev);
         Ok(())
     }
 
     fn begin_container(&mut self, seg: Seg<'_>, is_dict: bool) -> PyResult<()> {
         let py = self.py;
         let (key, node, emit) = self.b.start(py, seg);
+        let node = node.map(|mut n| n.share());
         let obj = if is_dict {
             Container::Dict(PyDict::new(py).unbind())
         } else {
@@ -222,7 +231,7 @@ impl<'a, 'py> PySink<'a, 'py> {
     fn end_container_inner(&mut self) -> PyResult<()> {
         if let Some(open) = self.b.stack.pop() {
             if let (true, Some(node)) = (open.emit, open.node) {
-                self.event(InstantEvent::done(node, open.obj.any(self.py)))?;
+                self.event(InstantEvent::done(NodeRef::Shared(node), open.obj.any(self.py)))?;
             }
         }
         Ok(())
@@ -231,7 +240,10 @@ impl<'a, 'py> PySink<'a, 'py> {
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
         let py = self.py;
         let Some(open) = self.b.open.as_mut() else { return Ok(()) };
-        let Some(node) = open.node.clone().filter(|_| open.emit) else { return Ok(()) };
+        if !open.emit {
+            return Ok(());
+        }
+        let Some(node) = open.node.as_mut().map(NodeRef::share) else { return Ok(()) };
         // The shared text exists only for strings that span feeds (made at their first delta).
         let text = open.text.get_or_insert_with(SharedText::default).clone();
         let len = {
@@ -239,7 +251,7 @@ impl<'a, 'py> PySink<'a, 'py> {
             t.push_str(delta);
             t.len()
         };
-        self.event(InstantEvent::grew(node, new_str(py, delta).unbind(), text, len))
+        self.event(InstantEvent::grew(NodeRef::Shared(node), new_str(py, delta).unbind(), text, len))
     }
 
     fn end_string_inner(&mut self, value: &str, last: &str) -> PyResult<()> {
@@ -252,7 +264,7 @@ impl<'a, 'py> PySink<'a, 'py> {
                 // The last delta's value is the whole string; a string that came in one piece
                 // shares one Python object as delta, value and done value.
                 let delta = if last.len() == value.len() { s.clone() } else { new_str(py, last) };
-                self.event(InstantEvent::last(Arc::clone(&node), delta.unbind(), s.clone().into_any().unbind()))?;
+                self.event(InstantEvent::last(node.another(py), delta.unbind(), s.clone().into_any().unbind()))?;
             }
             self.event(InstantEvent::done(node, s.into_any().unbind()))?;
         }

@@ -22,7 +22,8 @@ pub enum NodeSeg {
 }
 
 /// One value's place in the document. Kept small: most nodes are never asked for their path, so
-/// the cached views live in a separate allocation made on first read.
+/// the cached views live in a separate allocation made on first read. Containers' nodes are shared
+/// (`Arc`) as the parents of their children; a scalar's node lives inside its event.
 pub struct Node {
     pub parent: Option<Arc<Node>>,
     pub seg: NodeSeg,
@@ -42,7 +43,21 @@ struct Views {
 
 impl Node {
     pub fn new(parent: Option<Arc<Node>>, seg: NodeSeg) -> Arc<Node> {
-        Arc::new(Node { parent, seg, views: OnceLock::new() })
+        Arc::new(Node::leaf(parent, seg))
+    }
+
+    pub fn leaf(parent: Option<Arc<Node>>, seg: NodeSeg) -> Node {
+        Node { parent, seg, views: OnceLock::new() }
+    }
+
+    /// A copy of this node's place (not of its cached views).
+    pub fn copy(&self, py: Python<'_>) -> Node {
+        let seg = match &self.seg {
+            NodeSeg::Root => NodeSeg::Root,
+            NodeSeg::Key(k, t) => NodeSeg::Key(k.clone_ref(py), Arc::clone(t)),
+            NodeSeg::Index(i) => NodeSeg::Index(*i),
+        };
+        Node::leaf(self.parent.clone(), seg)
     }
 
     fn views(&self) -> &Views {
@@ -162,6 +177,41 @@ impl Node {
     }
 }
 
+/// An event's node: shared with other events, or its own.
+pub enum NodeRef {
+    Shared(Arc<Node>),
+    Own(Node),
+}
+
+impl NodeRef {
+    pub fn get(&self) -> &Node {
+        match self {
+            NodeRef::Shared(n) => n,
+            NodeRef::Own(n) => n,
+        }
+    }
+
+    /// Another reference to the same place, for one more event.
+    pub fn another(&self, py: Python<'_>) -> NodeRef {
+        match self {
+            NodeRef::Shared(n) => NodeRef::Shared(Arc::clone(n)),
+            NodeRef::Own(n) => NodeRef::Own(n.copy(py)),
+        }
+    }
+
+    /// Make the node shareable (for a container, or a string whose deltas span feeds).
+    pub fn share(&mut self) -> Arc<Node> {
+        if let NodeRef::Own(n) = self {
+            let owned = std::mem::replace(n, Node::leaf(None, NodeSeg::Root));
+            *self = NodeRef::Shared(Arc::new(owned));
+        }
+        match self {
+            NodeRef::Shared(n) => Arc::clone(n),
+            NodeRef::Own(_) => unreachable!("just made shared"),
+        }
+    }
+}
+
 /// The text of one open string, shared by its delta events so each can build `value` (the
 /// string so far) on first read without the parser copying the text per event.
 pub type SharedText = Arc<Mutex<String>>;
@@ -173,9 +223,9 @@ pub type SharedText = Arc<Mutex<String>>;
 /// `delta` (a string's new text, `None` on done) and `value` (on a delta the string so far, on
 /// done the complete value). Container values are shared with the parser's result: treat them as
 /// read-only.
-#[pyclass(frozen, freelist = 1024, module = "instantjson", name = "InstantEvent")]
+#[pyclass(frozen, module = "instantjson", name = "InstantEvent")]
 pub struct InstantEvent {
-    node: Arc<Node>,
+    node: NodeRef,
     delta: Option<Py<PyString>>,
     value: EventValue,
 }
@@ -189,16 +239,16 @@ enum EventValue {
 }
 
 impl InstantEvent {
-    pub fn done(node: Arc<Node>, value: Py<PyAny>) -> Self {
+    pub fn done(node: NodeRef, value: Py<PyAny>) -> Self {
         InstantEvent { node, delta: None, value: EventValue::Done(value) }
     }
 
     /// The last delta of a string: its value is the whole string.
-    pub fn last(node: Arc<Node>, delta: Py<PyString>, value: Py<PyAny>) -> Self {
+    pub fn last(node: NodeRef, delta: Py<PyString>, value: Py<PyAny>) -> Self {
         InstantEvent { node, delta: Some(delta), value: EventValue::Done(value) }
     }
 
-    pub fn grew(node: Arc<Node>, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
+    pub fn grew(node: NodeRef, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
         InstantEvent { node, delta: Some(delta), value: EventValue::SoFar(text, len, OnceLock::new()) }
     }
 
@@ -225,22 +275,22 @@ impl InstantEvent {
 
     #[getter]
     fn path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.node.py_path(py)
+        self.node.get().py_path(py)
     }
 
     #[getter]
     fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.node.py_keys(py)
+        self.node.get().py_keys(py)
     }
 
     #[getter]
     fn wildcard_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.node.py_wildcard(py)
+        self.node.get().py_wildcard(py)
     }
 
     #[getter]
     fn indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.node.py_indexes(py)
+        self.node.get().py_indexes(py)
     }
 
     #[getter]
@@ -272,7 +322,7 @@ impl InstantEvent {
             return Ok(false);
         };
         let other = other.get();
-        if self.node.path() != other.node.path() || self.delta.is_some() != other.delta.is_some() {
+        if self.node.get().path() != other.node.get().path() || self.delta.is_some() != other.delta.is_some() {
             return Ok(false);
         }
         if let (Some(a), Some(b)) = (&self.delta, &other.delta) {
@@ -285,7 +335,7 @@ impl InstantEvent {
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
         let delta = self.delta.as_ref().map(|d| d.bind(py).clone());
-        (self.node.py_path(py), self.event_type(py), delta).into_pyobject(py)?.hash()
+        (self.node.get().py_path(py), self.event_type(py), delta).into_pyobject(py)?.hash()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -293,10 +343,10 @@ impl InstantEvent {
         Ok(match &self.delta {
             Some(d) => format!(
                 "InstantEvent(event_type='delta', path={}, delta={}, value={value})",
-                self.node.py_path(py).repr()?,
+                self.node.get().py_path(py).repr()?,
                 d.bind(py).repr()?
             ),
-            None => format!("InstantEvent(event_type='done', path={}, value={value})", self.node.py_path(py).repr()?),
+            None => format!("InstantEvent(event_type='done', path={}, value={value})", self.node.get().py_path(py).repr()?),
         })
     }
 
@@ -304,10 +354,10 @@ impl InstantEvent {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let d = pyo3::types::PyDict::new(py);
         d.set_item("event_type", self.event_type(py))?;
-        d.set_item("path", self.node.py_path(py))?;
-        d.set_item("wildcard_path", self.node.py_wildcard(py))?;
-        d.set_item("keys", self.node.py_keys(py)?)?;
-        d.set_item("indexes", self.node.py_indexes(py)?)?;
+        d.set_item("path", self.node.get().py_path(py))?;
+        d.set_item("wildcard_path", self.node.get().py_wildcard(py))?;
+        d.set_item("keys", self.node.get().py_keys(py)?)?;
+        d.set_item("indexes", self.node.get().py_indexes(py)?)?;
         d.set_item("delta", self.delta(py))?;
         d.set_item("value", self.value_of(py))?;
         Ok(d)
