@@ -47,7 +47,8 @@ impl Container {
     }
 }
 
-/// An open container: its object, its key in its parent, and its node when events are made.
+/// An open container: its object, its key in its parent (held by its node when events are
+/// made), and its node.
 struct Open {
     obj: Container,
     key: Option<Py<PyString>>,
@@ -55,11 +56,37 @@ struct Open {
     emit: bool,
 }
 
-/// The open string value.
-struct OpenString {
+impl Open {
+    fn key(&self) -> Option<&Py<PyString>> {
+        self.key.as_ref().or_else(|| self.node.as_deref().and_then(node_key))
+    }
+}
+
+/// Where a starting value goes (see `Builder::start`).
+struct Slot {
+    /// The dict key when there is no node to hold it.
     key: Option<Py<PyString>>,
     node: Option<NodeRef>,
     emit: bool,
+}
+
+impl Slot {
+    fn key(&self) -> Option<&Py<PyString>> {
+        self.key.as_ref().or_else(|| self.node.as_ref().and_then(|n| node_key(n.get())))
+    }
+}
+
+/// The key a node holds, if it is an object member.
+fn node_key(node: &Node) -> Option<&Py<PyString>> {
+    match &node.seg {
+        NodeSeg::Key(k) => Some(k),
+        _ => None,
+    }
+}
+
+/// The open string value: where it goes, and its text shared by its deltas once it spans feeds.
+struct OpenString {
+    slot: Slot,
     text: Option<SharedText>,
 }
 
@@ -110,7 +137,7 @@ impl Builder {
             let child = copies[i].any(py).into_bound(py);
             match &copies[i - 1] {
                 Container::Dict(d) => {
-                    if let Some(k) = &open.key {
+                    if let Some(k) = open.key() {
                         d.bind(py).set_item(k.bind(py), child)?;
                     }
                 }
@@ -123,28 +150,29 @@ impl Builder {
             }
         }
         if let (Some(t), Some(last)) = (text, copies.last()) {
-            let key = self.open.as_ref().and_then(|o| o.key.as_ref());
+            let key = self.open.as_ref().and_then(|o| o.slot.key());
             last.put(py, key, t.as_any())?;
         }
         Ok(copies.swap_remove(0).any(py))
     }
 
-    /// The key object, node and emit flag of a value starting at `seg`.
-    fn start(&mut self, py: Python<'_>, seg: Seg<'_>) -> (Option<Py<PyString>>, Option<NodeRef>, bool) {
-        let (key, node_seg) = match seg {
-            Seg::Root => (None, None),
+    /// Where a value starting at `seg` goes: its key in a dict and, when events are made, its
+    /// node (which then holds the key) and whether it has events.
+    fn start(&mut self, py: Python<'_>, seg: Seg<'_>) -> Slot {
+        let node_seg = match seg {
+            Seg::Root => None,
             Seg::Key(k) => {
-                let (key, text) = self.keys.get(py, k);
-                let node_seg = match self.emit {
-                    Emit::Nothing => None,
-                    _ => Some(NodeSeg::Key(key.clone_ref(py), text)),
-                };
-                (Some(key), node_seg)
+                let key = self.keys.get(py, k);
+                if matches!(self.emit, Emit::Nothing) {
+                    return Slot { key: Some(key), node: None, emit: false };
+                }
+                Some(NodeSeg::Key(key))
             }
-            Seg::Index(i) => (None, Some(NodeSeg::Index(i))),
+            Seg::Index(_) if matches!(self.emit, Emit::Nothing) => return Slot { key: None, node: None, emit: false },
+            Seg::Index(i) => Some(NodeSeg::Index(i)),
         };
         if matches!(self.emit, Emit::Nothing) {
-            return (key, None, false);
+            return Slot { key: None, node: None, emit: false };
         }
         let node = match node_seg {
             None => NodeRef::Shared(self.root_node.clone()),
@@ -156,10 +184,10 @@ impl Builder {
         let n = node.get();
         let emit = !n.is_root()
             && match &self.emit {
-                Emit::Only(paths) => paths.contains(n.path()) || paths.contains(n.wildcard()),
+                Emit::Only(paths) => paths.contains(n.path(py)) || paths.contains(n.wildcard(py)),
                 _ => true,
             };
-        (key, Some(node), emit)
+        Slot { key: None, node: Some(node), emit }
     }
 
     /// Put a complete value into the open container (or make it the root).
@@ -216,14 +244,15 @@ impl<'a, 'py> PySink<'a, 'py> {
 
     fn begin_container(&mut self, seg: Seg<'_>, is_dict: bool) -> PyResult<()> {
         let py = self.py;
-        let (key, node, emit) = self.b.start(py, seg);
-        let node = node.map(|mut n| n.share());
+        let slot = self.b.start(py, seg);
         let obj = if is_dict {
             Container::Dict(PyDict::new(py).unbind())
         } else {
             Container::List(PyList::empty(py).unbind())
         };
-        self.b.insert(py, key.as_ref(), obj.any(py).bind(py))?;
+        self.b.insert(py, slot.key(), obj.any(py).bind(py))?;
+        let Slot { key, node, emit } = slot;
+        let node = node.map(|mut n| n.share());
         self.b.stack.push(Open { obj, key, node, emit });
         Ok(())
     }
@@ -240,10 +269,10 @@ impl<'a, 'py> PySink<'a, 'py> {
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
         let py = self.py;
         let Some(open) = self.b.open.as_mut() else { return Ok(()) };
-        if !open.emit {
+        if !open.slot.emit {
             return Ok(());
         }
-        let Some(node) = open.node.as_mut().map(NodeRef::share) else { return Ok(()) };
+        let Some(node) = open.slot.node.as_mut().map(NodeRef::share) else { return Ok(()) };
         // The shared text exists only for strings that span feeds (made at their first delta).
         let text = open.text.get_or_insert_with(SharedText::default).clone();
         let len = {
@@ -258,8 +287,8 @@ impl<'a, 'py> PySink<'a, 'py> {
         let py = self.py;
         let Some(open) = self.b.open.take() else { return Ok(()) };
         let s = new_str(py, value);
-        self.b.insert(py, open.key.as_ref(), s.as_any())?;
-        if let (true, Some(node)) = (open.emit, open.node) {
+        self.b.insert(py, open.slot.key(), s.as_any())?;
+        if let (true, Some(node)) = (open.slot.emit, open.slot.node) {
             if !last.is_empty() {
                 // The last delta's value is the whole string; a string that came in one piece
                 // shares one Python object as delta, value and done value.
@@ -280,9 +309,9 @@ impl<'a, 'py> PySink<'a, 'py> {
             Scalar::BigInt(text) => big_int(py, text)?,
             Scalar::Float(f) => PyFloat::new(py, f).into_any(),
         };
-        let (key, node, emit) = self.b.start(py, seg);
-        self.b.insert(py, key.as_ref(), &obj)?;
-        if let (true, Some(node)) = (emit, node) {
+        let slot = self.b.start(py, seg);
+        self.b.insert(py, slot.key(), &obj)?;
+        if let (true, Some(node)) = (slot.emit, slot.node) {
             self.event(InstantEvent::done(node, obj.unbind()))?;
         }
         Ok(())
@@ -306,8 +335,8 @@ impl Sink for PySink<'_, '_> {
     }
 
     fn begin_string(&mut self, seg: Seg<'_>) {
-        let (key, node, emit) = self.b.start(self.py, seg);
-        self.b.open = Some(OpenString { key, node, emit, text: None });
+        let slot = self.b.start(self.py, seg);
+        self.b.open = Some(OpenString { slot, text: None });
     }
 
     fn string_delta(&mut self, delta: &str) {
@@ -331,7 +360,5 @@ pub fn prefix_seg(item: &Bound<'_, PyAny>) -> PyResult<NodeSeg> {
     if let Ok(i) = item.extract::<usize>() {
         return Ok(NodeSeg::Index(i));
     }
-    let s = item.cast::<PyString>()?;
-    let text: Arc<str> = s.to_str()?.into();
-    Ok(NodeSeg::Key(s.clone().unbind(), text))
+    Ok(NodeSeg::Key(item.cast::<PyString>()?.clone().unbind()))
 }

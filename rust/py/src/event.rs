@@ -16,8 +16,8 @@ use pyo3::{intern, IntoPyObjectExt};
 /// Where a value sits in its parent.
 pub enum NodeSeg {
     Root,
-    /// An object key: the Python string (shared with the dict) and its text.
-    Key(Py<PyString>, Arc<str>),
+    /// An object key: the Python string, the same object as the dict's key.
+    Key(Py<PyString>),
     Index(usize),
 }
 
@@ -54,7 +54,7 @@ impl Node {
     pub fn copy(&self, py: Python<'_>) -> Node {
         let seg = match &self.seg {
             NodeSeg::Root => NodeSeg::Root,
-            NodeSeg::Key(k, t) => NodeSeg::Key(k.clone_ref(py), Arc::clone(t)),
+            NodeSeg::Key(k) => NodeSeg::Key(k.clone_ref(py)),
             NodeSeg::Index(i) => NodeSeg::Index(*i),
         };
         Node::leaf(self.parent.clone(), seg)
@@ -68,22 +68,23 @@ impl Node {
         matches!(self.seg, NodeSeg::Root)
     }
 
-    fn core_seg(&self) -> Seg<'_> {
+    fn core_seg<'a>(&'a self, py: Python<'a>) -> Seg<'a> {
         match &self.seg {
             NodeSeg::Root => Seg::Root,
-            NodeSeg::Key(_, k) => Seg::Key(k),
+            // Keys come from UTF-8 text, so `to_str` cannot fail (and is a pointer read for ASCII).
+            NodeSeg::Key(k) => Seg::Key(k.bind(py).to_str().unwrap_or("\u{fffd}")),
             NodeSeg::Index(i) => Seg::Index(*i),
         }
     }
 
     /// The dot path (`steps[0].owner`), computed once. Iterative: depth costs no call stack.
-    pub fn path(&self) -> &str {
-        self.text(false)
+    pub fn path(&self, py: Python<'_>) -> &str {
+        self.text(py, false)
     }
 
     /// The path with indexes written `[*]`.
-    pub fn wildcard(&self) -> &str {
-        self.text(true)
+    pub fn wildcard(&self, py: Python<'_>) -> &str {
+        self.text(py, true)
     }
 
     fn cell(&self, wildcard: bool) -> &OnceLock<Box<str>> {
@@ -94,7 +95,7 @@ impl Node {
         }
     }
 
-    fn text(&self, wildcard: bool) -> &str {
+    fn text(&self, py: Python<'_>, wildcard: bool) -> &str {
         if let Some(done) = self.cell(wildcard).get() {
             return done;
         }
@@ -116,18 +117,18 @@ impl Node {
                 text.push_str(known);
                 continue;
             }
-            push_seg(&mut text, node.core_seg(), wildcard);
+            push_seg(&mut text, node.core_seg(py), wildcard);
             let _ = node.cell(wildcard).set(text.as_str().into());
         }
         self.cell(wildcard).get().map_or("", |s| s)
     }
 
     fn py_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.views().py_path.get_or_init(|| PyString::new(py, self.path()).unbind()).bind(py).clone()
+        self.views().py_path.get_or_init(|| PyString::new(py, self.path(py)).unbind()).bind(py).clone()
     }
 
     fn py_wildcard<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.views().py_wildcard.get_or_init(|| PyString::new(py, self.wildcard()).unbind()).bind(py).clone()
+        self.views().py_wildcard.get_or_init(|| PyString::new(py, self.wildcard(py)).unbind()).bind(py).clone()
     }
 
     fn segments(&self) -> Vec<&NodeSeg> {
@@ -151,7 +152,7 @@ impl Node {
             .segments()
             .into_iter()
             .map(|seg| match seg {
-                NodeSeg::Key(k, _) => Ok(k.clone_ref(py).into_any()),
+                NodeSeg::Key(k) => Ok(k.clone_ref(py).into_any()),
                 NodeSeg::Index(i) => i.into_py_any(py),
                 NodeSeg::Root => Ok(py.None()),
             })
@@ -322,7 +323,7 @@ impl InstantEvent {
             return Ok(false);
         };
         let other = other.get();
-        if self.node.get().path() != other.node.get().path() || self.delta.is_some() != other.delta.is_some() {
+        if self.node.get().path(py) != other.node.get().path(py) || self.delta.is_some() != other.delta.is_some() {
             return Ok(false);
         }
         if let (Some(a), Some(b)) = (&self.delta, &other.delta) {

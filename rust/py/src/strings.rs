@@ -1,7 +1,5 @@
 //! Fast Python string creation and the per-parser key cache.
 
-use std::sync::Arc;
-
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use rustc_hash::FxHashMap;
@@ -40,19 +38,18 @@ const MAX_CACHED_KEYS: usize = 4096;
 
 #[derive(Default)]
 pub struct KeyCache {
-    map: FxHashMap<Box<str>, (Py<PyString>, Arc<str>)>,
+    map: FxHashMap<Box<str>, Py<PyString>>,
 }
 
 impl KeyCache {
-    pub fn get(&mut self, py: Python<'_>, key: &str) -> (Py<PyString>, Arc<str>) {
-        if let Some((k, text)) = self.map.get(key) {
-            return (k.clone_ref(py), text.clone());
+    pub fn get(&mut self, py: Python<'_>, key: &str) -> Py<PyString> {
+        if let Some(k) = self.map.get(key) {
+            return k.clone_ref(py);
         }
         let k = new_str(py, key).unbind();
-        let text: Arc<str> = key.into();
         if key.len() <= MAX_CACHED_KEY && self.map.len() < MAX_CACHED_KEYS {
-            self.map.insert(key.into(), (k.clone_ref(py), text.clone()));
+            self.map.insert(key.into(), k.clone_ref(py));
         }
-        (k, text)
+        k
     }
 }
