@@ -2,6 +2,7 @@
 use instantjson_core::{NullSink, Parser, ParserOptions};
 use std::time::Instant;
 
+#[allow(clippy::print_stdout)] // a command-line timing tool
 fn main() {
     let path = std::env::args().nth(1).expect("usage: time_parse FILE");
     let data = std::fs::read(path).expect("read");

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// What went wrong. `Display` gives a short lowercase message in the style of serde_json.
+/// What went wrong. `Display` gives a short lowercase message in the style of `serde_json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseErrorKind {
@@ -51,7 +51,7 @@ pub enum ParseErrorKind {
 }
 
 impl ParseErrorKind {
-    /// A stable snake_case name for the kind (what Python sees as `ParseError.kind`).
+    /// A stable `snake_case` name for the kind (what Python sees as `ParseError.kind`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::ExpectedValue => "expected_value",

@@ -7,10 +7,18 @@
 //! Containers are tracked on an explicit stack, so nesting depth costs heap, not call stack.
 
 use crate::errors::{ParseError, ParseErrorKind, ParseResult};
-use crate::event::{Scalar, Seg, Sink};
+use crate::event::{Seg, Sink};
 use crate::options::ParserOptions;
-use crate::path::push_seg;
-use crate::utf8::{count_chars, sequence_len};
+use crate::utf8::sequence_len;
+
+mod lenient;
+mod position;
+mod scalar;
+mod text;
+
+use position::Comment;
+use scalar::{number_value, Held, Num, MAX_LITERAL};
+use text::{is_bare_key_byte, Esc};
 
 /// One open container.
 #[derive(Debug, Default)]
@@ -68,146 +76,6 @@ enum State {
     AfterRoot,
     /// `finish()` was called.
     Finished,
-}
-
-/// Escape handling inside a string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Esc {
-    None,
-    /// After `\`.
-    Backslash,
-    /// After `\u` and `digits` hex digits accumulated in `code`.
-    Unicode { digits: u8, code: u16, high: Option<u16> },
-    /// After a high surrogate escape: expecting `\` of the low half.
-    AfterHigh(u16),
-    /// After a high surrogate and `\`: expecting `u`.
-    AfterHighBackslash(u16),
-}
-
-/// Comment handling (lenient), where whitespace is allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Comment {
-    None,
-    /// Saw `/`.
-    Slash,
-    Line,
-    Block,
-    /// In a block comment, after `*`.
-    BlockStar,
-}
-
-/// Where the number grammar is (RFC 8259 section 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Num {
-    Minus,
-    Zero,
-    Int,
-    Dot,
-    Frac,
-    Exp,
-    ExpSign,
-    ExpDigits,
-}
-
-impl Num {
-    fn is_terminal(self) -> bool {
-        matches!(self, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
-    }
-}
-
-/// Lenient: a root number or literal held back until we know it was not the start of prose.
-#[derive(Debug, Clone, PartialEq)]
-enum Held {
-    Int(i64),
-    BigInt(String),
-    Float(f64),
-    Bool(bool),
-    Null,
-}
-
-impl Held {
-    fn of(value: Scalar<'_>) -> Self {
-        match value {
-            Scalar::Int(n) => Held::Int(n),
-            Scalar::BigInt(t) => Held::BigInt(t.to_string()),
-            Scalar::Float(f) => Held::Float(f),
-            Scalar::Bool(b) => Held::Bool(b),
-            Scalar::Null => Held::Null,
-        }
-    }
-
-    fn scalar(&self) -> Scalar<'_> {
-        match self {
-            Held::Int(n) => Scalar::Int(*n),
-            Held::BigInt(t) => Scalar::BigInt(t),
-            Held::Float(f) => Scalar::Float(*f),
-            Held::Bool(b) => Scalar::Bool(*b),
-            Held::Null => Scalar::Null,
-        }
-    }
-}
-
-/// The literals of each mode. Lenient literals match ASCII case-insensitively.
-const STRICT_LITERALS: [&[u8]; 3] = [b"true", b"false", b"null"];
-const LENIENT_LITERALS: [&[u8]; 6] = [b"true", b"false", b"null", b"none", b"nan", b"infinity"];
-const MAX_LITERAL: usize = 8;
-const MAX_FENCE_INFO: usize = 32;
-
-/// Index of the first byte in `b[from..]` that ends a run of plain string text: the `quote`, a
-/// backslash or a control character (below 0x20); `b.len()` if there is none.
-#[inline]
-fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
-    let mut i = from;
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{
-            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        };
-        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always available;
-        // each unaligned 16-byte load reads `b[i..i + 16]`, which the loop condition keeps in bounds.
-        unsafe {
-            let q = _mm_set1_epi8(quote as i8);
-            let backslash = _mm_set1_epi8(b'\\' as i8);
-            let ctl = _mm_set1_epi8(0x1f);
-            while i + 16 <= b.len() {
-                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
-                let low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); // bytes <= 0x1f
-                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, backslash)), low);
-                let mask = _mm_movemask_epi8(hit);
-                if mask != 0 {
-                    return i + mask.trailing_zeros() as usize;
-                }
-                i += 16;
-            }
-        }
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c == quote || c == b'\\' || c < 0x20 {
-            return i;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-#[inline]
-fn is_number_byte(c: u8) -> bool {
-    matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-}
-
-#[inline]
-fn is_bare_key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-') || c >= 0x80
-}
-
-fn hex_value(c: u8) -> Option<u16> {
-    match c {
-        b'0'..=b'9' => Some(u16::from(c - b'0')),
-        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
-        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
-        _ => None,
-    }
 }
 
 /// The incremental parser. See the crate docs for an example.
@@ -482,40 +350,6 @@ impl Parser {
 
     // ---------------------------------------------------------------- errors and positions
 
-    /// Build an error at byte `at` of the piece `s` being parsed.
-    #[cold]
-    fn make_error(&self, kind: ParseErrorKind, s: &str, at: usize) -> ParseError {
-        let before = &s.as_bytes()[..at.min(s.len())];
-        let offset = self.chars_before + count_chars(before);
-        let column = match self.line_start {
-            Some(start) => count_chars(&before[start.min(before.len())..]) + 1,
-            None => self.line_chars_before + count_chars(before) + 1,
-        };
-        ParseError { kind, offset, line: self.line, column, path: self.error_path() }
-    }
-
-    /// Build the error, remember it (the parser is failed from now on) and return it.
-    #[cold]
-    fn fail(&mut self, kind: ParseErrorKind, s: &str, at: usize) -> ParseError {
-        let e = self.make_error(kind, s, at);
-        self.error = Some(e.clone());
-        e
-    }
-
-    /// Where the parser is: the open containers, plus the member in progress when a value is.
-    fn error_path(&self) -> String {
-        let mut out = String::new();
-        let n = self.depth;
-        let in_child = matches!(self.state, State::Str | State::Number | State::Literal)
-            || (matches!(self.state, State::Value | State::ArrayFirst) && n > 0);
-        for (i, frame) in self.frames[..self.depth].iter().enumerate() {
-            if i + 1 < n || in_child {
-                push_seg(&mut out, Self::child_seg(frame), false);
-            }
-        }
-        out
-    }
-
     fn child_seg(frame: &Frame) -> Seg<'_> {
         if frame.is_object {
             Seg::Key(&frame.key)
@@ -555,30 +389,6 @@ impl Parser {
     /// The segment the next value gets.
     fn seg(&self) -> Seg<'_> {
         self.top().map_or(Seg::Root, Self::child_seg)
-    }
-
-    /// Book-keeping at the end of a piece of input: characters and line position.
-    fn end_piece(&mut self, s: &str) {
-        let b = s.as_bytes();
-        match self.line_start.take() {
-            Some(start) => {
-                let head = count_chars(&b[..start]);
-                let tail = count_chars(&b[start..]);
-                self.chars_before += head + tail;
-                self.line_chars_before = tail;
-            }
-            None => {
-                let n = count_chars(b);
-                self.chars_before += n;
-                self.line_chars_before += n;
-            }
-        }
-    }
-
-    #[inline]
-    fn newline(&mut self, at: usize) {
-        self.line += 1;
-        self.line_start = Some(at + 1);
     }
 
     // ---------------------------------------------------------------- the machine
@@ -643,79 +453,6 @@ impl Parser {
         Ok(())
     }
 
-    /// Skip whitespace (and, lenient, comments) from `i`; returns the first other byte's index.
-    #[inline(always)]
-    fn skip_ws(&mut self, s: &str, i: usize) -> ParseResult<usize> {
-        // Most tokens follow one another directly: check that before the general loop.
-        match s.as_bytes().get(i) {
-            Some(&c) if c > b' ' && c != b'/' && self.comment == Comment::None => Ok(i),
-            _ => self.skip_ws_slow(s, i),
-        }
-    }
-
-    fn skip_ws_slow(&mut self, s: &str, mut i: usize) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        loop {
-            if self.comment != Comment::None {
-                i = self.comment(s, i);
-                if i >= b.len() {
-                    return Ok(i);
-                }
-            }
-            while i < b.len() {
-                match b[i] {
-                    b' ' | b'\t' | b'\r' => i += 1,
-                    b'\n' => {
-                        self.newline(i);
-                        i += 1;
-                    }
-                    b'/' if self.opts.lenient => break,
-                    _ => return Ok(i),
-                }
-            }
-            if i >= b.len() {
-                return Ok(i);
-            }
-            // A '/' in lenient mode: a comment starts.
-            self.comment = Comment::Slash;
-            i += 1;
-        }
-    }
-
-    /// Continue a comment; returns the index after it ends, or `s.len()`.
-    fn comment(&mut self, s: &str, mut i: usize) -> usize {
-        let b = s.as_bytes();
-        while i < b.len() {
-            let c = b[i];
-            if c == b'\n' {
-                self.newline(i);
-            }
-            self.comment = match (self.comment, c) {
-                (Comment::Slash, b'/') => Comment::Line,
-                (Comment::Slash, b'*') => Comment::Block,
-                // A lone '/' is not a comment; treat it as nothing, like whitespace.
-                (Comment::Slash, _) => {
-                    self.comment = Comment::None;
-                    return i;
-                }
-                (Comment::Line, b'\n') => {
-                    self.comment = Comment::None;
-                    return i + 1;
-                }
-                (Comment::Line, _) => Comment::Line,
-                (Comment::Block | Comment::BlockStar, b'*') => Comment::BlockStar,
-                (Comment::BlockStar, b'/') => {
-                    self.comment = Comment::None;
-                    return i + 1;
-                }
-                (Comment::Block | Comment::BlockStar, _) => Comment::Block,
-                (Comment::None, _) => return i,
-            };
-            i += 1;
-        }
-        i
-    }
-
     /// A structural byte (not whitespace) in one of the between-tokens states.
     fn structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
         let c = s.as_bytes()[i];
@@ -739,7 +476,7 @@ impl Parser {
             }
             State::Value => {
                 if c == b']' && self.after_comma && lenient {
-                    return self.end_container(s, i, sink);
+                    return Ok(self.end_container(i, sink));
                 }
                 if c == b']' && self.after_comma {
                     return Err(self.fail(ParseErrorKind::TrailingComma, s, i));
@@ -748,15 +485,15 @@ impl Parser {
             }
             State::ArrayFirst => {
                 if c == b']' {
-                    return self.end_container(s, i, sink);
+                    return Ok(self.end_container(i, sink));
                 }
                 self.begin_value(s, i, sink)
             }
             State::ObjectFirst | State::ObjectNext => match c {
-                b'}' if self.state == State::ObjectFirst || lenient => self.end_container(s, i, sink),
+                b'}' if self.state == State::ObjectFirst || lenient => Ok(self.end_container(i, sink)),
                 b'}' => Err(self.fail(ParseErrorKind::TrailingComma, s, i)),
                 b'"' => self.quick_key(s, i),
-                b'\'' if lenient => self.begin_key(b'\'', i),
+                b'\'' if lenient => Ok(self.begin_key(b'\'', i)),
                 c if lenient && is_bare_key_byte(c) => {
                     self.scratch.clear();
                     self.state = State::BareKey;
@@ -788,48 +525,14 @@ impl Parser {
                         }
                         Ok(i + 1)
                     }
-                    b'}' if is_object => self.end_container(s, i, sink),
-                    b']' if !is_object => self.end_container(s, i, sink),
+                    b'}' if is_object => Ok(self.end_container(i, sink)),
+                    b']' if !is_object => Ok(self.end_container(i, sink)),
                     _ if is_object => Err(self.fail(ParseErrorKind::ExpectedObjectCommaOrEnd, s, i)),
                     _ => Err(self.fail(ParseErrorKind::ExpectedArrayCommaOrEnd, s, i)),
                 }
             }
-            _ => unreachable_state(),
+            _ => Ok(unreachable_state()),
         }
-    }
-
-    /// A `"` key: when the whole key (without escapes) and its `:` are in this piece, take them
-    /// in one step; otherwise fall back to the byte-by-byte states.
-    fn quick_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        let j = scan_string(b, i + 1, b'"');
-        if j >= b.len() || b[j] != b'"' {
-            return self.begin_key(b'"', i);
-        }
-        self.check_string_len(j - i - 1, s, j)?;
-        if let Some(frame) = self.top_mut() {
-            frame.key.clear();
-            frame.key.push_str(&s[i + 1..j]);
-        }
-        let mut k = j + 1;
-        while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
-            k += 1;
-        }
-        if k < b.len() && b[k] == b':' {
-            self.state = State::Value;
-            self.after_comma = false;
-            return Ok(k + 1);
-        }
-        self.state = State::Colon;
-        Ok(j + 1)
-    }
-
-    fn begin_key(&mut self, quote: u8, i: usize) -> ParseResult<usize> {
-        self.scratch.clear();
-        self.quote = quote;
-        self.esc = Esc::None;
-        self.state = State::Key;
-        Ok(i + 1)
     }
 
     /// The first byte of a value.
@@ -848,7 +551,11 @@ impl Parser {
                     sink.begin_array(self.seg());
                 }
                 self.push_frame(is_object);
-                self.state = if is_object { State::ObjectFirst } else { State::ArrayFirst };
+                self.state = if is_object {
+                    State::ObjectFirst
+                } else {
+                    State::ArrayFirst
+                };
                 Ok(i + 1)
             }
             b'"' => Ok(self.begin_string(b'"', i, sink)),
@@ -870,16 +577,6 @@ impl Parser {
         }
     }
 
-    fn begin_string<S: Sink>(&mut self, quote: u8, i: usize, sink: &mut S) -> usize {
-        sink.begin_string(self.seg());
-        self.scratch.clear();
-        self.emitted = 0;
-        self.quote = quote;
-        self.esc = Esc::None;
-        self.state = State::Str;
-        i + 1
-    }
-
     /// A value just completed: where to go next.
     #[inline]
     fn value_done(&mut self) {
@@ -891,492 +588,11 @@ impl Parser {
         }
     }
 
-    fn end_container<S: Sink>(&mut self, _s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    fn end_container<S: Sink>(&mut self, i: usize, sink: &mut S) -> usize {
         self.depth -= 1;
         sink.end_container();
         self.value_done();
-        Ok(i + 1)
-    }
-
-    // ---------------------------------------------------------------- strings
-
-    /// Inside a string value, from byte `i`.
-    fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        // Fast path: the whole rest of the string is in this piece, with no escape.
-        if self.esc == Esc::None && self.scratch.is_empty() {
-            let j = scan_string(b, i, self.quote);
-            if j < b.len() && b[j] == self.quote {
-                let text = &s[i..j];
-                self.check_string_len(text.len(), s, j)?;
-                sink.end_string(text, if self.opts.string_deltas { text } else { "" });
-                self.value_done();
-                return Ok(j + 1);
-            }
-        }
-        let (j, closed) = self.string_body(s, i)?;
-        if closed {
-            self.end_string(sink);
-            self.value_done();
-        }
-        Ok(j)
-    }
-
-    /// Hand the finished string to the sink, with the text not yet given as a delta.
-    fn end_string<S: Sink>(&mut self, sink: &mut S) {
-        let last = if self.opts.string_deltas { &self.scratch[self.emitted.min(self.scratch.len())..] } else { "" };
-        sink.end_string(&self.scratch, last);
-    }
-
-    /// Inside a key, from byte `i`.
-    fn string_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
-        let (j, closed) = self.string_body(s, i)?;
-        if closed {
-            self.take_key();
-            self.state = State::Colon;
-        }
-        Ok(j)
-    }
-
-    fn check_string_len(&mut self, len: usize, s: &str, at: usize) -> ParseResult<()> {
-        match self.opts.max_string_len {
-            Some(limit) if len > limit => Err(self.fail(ParseErrorKind::StringTooLong(limit), s, at)),
-            _ => Ok(()),
-        }
-    }
-
-    /// Decode string content into `scratch` until the closing quote or the end of the piece.
-    /// Returns the index after what was consumed and whether the string closed.
-    fn string_body(&mut self, s: &str, mut i: usize) -> ParseResult<(usize, bool)> {
-        let b = s.as_bytes();
-        while i < b.len() {
-            if self.esc != Esc::None {
-                i = self.escape(s, i)?;
-                continue;
-            }
-            let j = scan_string(b, i, self.quote);
-            self.scratch.push_str(&s[i..j]);
-            self.check_string_len(self.scratch.len(), s, j)?;
-            if j >= b.len() {
-                return Ok((j, false));
-            }
-            let c = b[j];
-            if c == self.quote {
-                return Ok((j + 1, true));
-            }
-            if c == b'\\' {
-                self.esc = Esc::Backslash;
-                i = j + 1;
-                continue;
-            }
-            // A raw control character.
-            if !self.opts.lenient {
-                return Err(self.fail(ParseErrorKind::ControlCharacterInString, s, j));
-            }
-            if c == b'\n' {
-                self.newline(j);
-            }
-            self.scratch.push(c as char);
-            i = j + 1;
-        }
-        Ok((i, false))
-    }
-
-    /// One step of escape decoding at byte `i` (inside an escape).
-    fn escape(&mut self, s: &str, i: usize) -> ParseResult<usize> {
-        let c = s.as_bytes()[i];
-        let lenient = self.opts.lenient;
-        match self.esc {
-            Esc::Backslash => {
-                let decoded = match c {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'u' => {
-                        self.esc = Esc::Unicode { digits: 0, code: 0, high: None };
-                        return Ok(i + 1);
-                    }
-                    _ if lenient => {
-                        // An unknown escape stands for the character itself (`\'` is `'`).
-                        let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
-                        self.scratch.push(ch);
-                        self.esc = Esc::None;
-                        return Ok(i + ch.len_utf8());
-                    }
-                    _ => return Err(self.fail(ParseErrorKind::InvalidEscape, s, i)),
-                };
-                self.scratch.push(decoded);
-                self.esc = Esc::None;
-                Ok(i + 1)
-            }
-            Esc::Unicode { digits, code, high } => {
-                let Some(v) = hex_value(c) else {
-                    if lenient {
-                        // Keep what can be kept: a broken \u escape becomes U+FFFD.
-                        self.scratch.push('\u{fffd}');
-                        self.esc = Esc::None;
-                        return Ok(i);
-                    }
-                    return Err(self.fail(ParseErrorKind::InvalidUnicodeEscape, s, i));
-                };
-                let code = (code << 4) | v;
-                if digits < 3 {
-                    self.esc = Esc::Unicode { digits: digits + 1, code, high };
-                    return Ok(i + 1);
-                }
-                self.esc = Esc::None;
-                self.code_unit(code, high, s, i)?;
-                Ok(i + 1)
-            }
-            Esc::AfterHigh(high) => {
-                if c == b'\\' {
-                    self.esc = Esc::AfterHighBackslash(high);
-                    return Ok(i + 1);
-                }
-                self.lone_surrogate(s, i)?;
-                self.esc = Esc::None;
-                Ok(i)
-            }
-            Esc::AfterHighBackslash(high) => {
-                if c == b'u' {
-                    self.esc = Esc::Unicode { digits: 0, code: 0, high: Some(high) };
-                    return Ok(i + 1);
-                }
-                self.lone_surrogate(s, i)?;
-                self.esc = Esc::Backslash;
-                Ok(i)
-            }
-            Esc::None => Ok(i),
-        }
-    }
-
-    /// A complete `\uXXXX` code unit, with the high surrogate before it if there was one.
-    fn code_unit(&mut self, code: u16, high: Option<u16>, s: &str, i: usize) -> ParseResult<()> {
-        match (high, code) {
-            (Some(h), 0xdc00..=0xdfff) => {
-                let cp = 0x10000 + ((u32::from(h) - 0xd800) << 10) + (u32::from(code) - 0xdc00);
-                self.scratch.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
-            }
-            (Some(_), _) => {
-                self.lone_surrogate(s, i)?;
-                return self.code_unit(code, None, s, i);
-            }
-            (None, 0xd800..=0xdbff) => self.esc = Esc::AfterHigh(code),
-            (None, 0xdc00..=0xdfff) => self.lone_surrogate(s, i)?,
-            (None, _) => self.scratch.push(char::from_u32(u32::from(code)).unwrap_or('\u{fffd}')),
-        }
-        Ok(())
-    }
-
-    fn lone_surrogate(&mut self, s: &str, i: usize) -> ParseResult<()> {
-        if self.opts.lenient {
-            self.scratch.push('\u{fffd}');
-            Ok(())
-        } else {
-            Err(self.fail(ParseErrorKind::LoneSurrogate, s, i))
-        }
-    }
-
-    // ---------------------------------------------------------------- numbers and literals
-
-    /// Inside a number, from byte `i`.
-    fn number<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        let mut j = i;
-        while j < b.len() && is_number_byte(b[j]) {
-            let c = b[j];
-            let next = match (self.num_state, c) {
-                (Num::Int, b'-') if self.num.is_empty() && j == i => Some(Num::Minus),
-                (Num::Int, b'0') if self.num.is_empty() && j == i => Some(Num::Zero),
-                (Num::Minus, b'0') => Some(Num::Zero),
-                (Num::Minus | Num::Int, b'0'..=b'9') | (Num::Dot | Num::Frac, b'0'..=b'9') => Some(match self.num_state {
-                    Num::Dot | Num::Frac => Num::Frac,
-                    _ => Num::Int,
-                }),
-                (Num::Zero | Num::Int, b'.') => Some(Num::Dot),
-                (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Some(Num::Exp),
-                (Num::Exp, b'+' | b'-') => Some(Num::ExpSign),
-                (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => Some(Num::ExpDigits),
-                _ => None,
-            };
-            let Some(next) = next else {
-                let why = match (self.num_state, c) {
-                    (Num::Zero, b'0'..=b'9') => "leading zero",
-                    (Num::Minus, _) => "expected a digit after '-'",
-                    (Num::Dot, _) => "expected a digit after '.'",
-                    (Num::Exp | Num::ExpSign, _) => "expected a digit in the exponent",
-                    _ => "unexpected character",
-                };
-                return self.number_error(why, s, j);
-            };
-            if matches!(next, Num::Dot | Num::Exp) {
-                self.num_is_float = true;
-            }
-            self.num_state = next;
-            j += 1;
-        }
-        let run = &s[i..j];
-        if self.num.len() + run.len() > self.opts.max_number_len {
-            return Err(self.fail(ParseErrorKind::NumberTooLong(self.opts.max_number_len), s, j));
-        }
-        if j >= b.len() {
-            self.num.push_str(run);
-            return Ok(j);
-        }
-        // Lenient `-Infinity`.
-        if self.opts.lenient && self.num_state == Num::Minus && self.num.len() + run.len() == 1 && b[j].is_ascii_alphabetic() {
-            self.lit_len = 0;
-            self.lit_negative = true;
-            self.state = State::Literal;
-            return Ok(j);
-        }
-        if !self.num_state.is_terminal() {
-            let why = match self.num_state {
-                Num::Minus => "expected a digit after '-'",
-                Num::Dot => "expected a digit after '.'",
-                _ => "expected a digit in the exponent",
-            };
-            return self.number_error(why, s, j);
-        }
-        if self.num.is_empty() {
-            self.emit_scalar(number_value(run, self.num_is_float), sink);
-        } else {
-            self.num.push_str(run);
-            let num = std::mem::take(&mut self.num);
-            self.emit_scalar(number_value(&num, self.num_is_float), sink);
-            self.num = num;
-        }
-        Ok(j)
-    }
-
-    /// A bad number: an error, or (lenient, on probation at the start) the start of prose.
-    fn number_error(&mut self, why: &'static str, s: &str, j: usize) -> ParseResult<usize> {
-        if self.probe {
-            return Ok(self.abandon_probe(j));
-        }
-        Err(self.fail(ParseErrorKind::InvalidNumber(why), s, j))
-    }
-
-    /// The probed word was prose after all: carry on looking for the JSON from byte `i`.
-    fn abandon_probe(&mut self, i: usize) -> usize {
-        self.probe = false;
-        self.held = None;
-        self.state = State::Prose;
-        i
-    }
-
-    /// A complete number or literal at the current position.
-    fn emit_scalar<S: Sink>(&mut self, value: Scalar<'_>, sink: &mut S) {
-        if self.probe && self.depth == 0 {
-            self.held = Some(Held::of(value));
-            self.state = State::AfterProbe;
-            return;
-        }
-        sink.scalar(self.seg(), value);
-        self.value_done();
-    }
-
-    /// Lenient: after a probed root scalar, whitespace or a closing fence confirm it as the root.
-    fn after_probe<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
-        let i = self.skip_ws(s, i)?;
-        match s.as_bytes().get(i) {
-            None => Ok(i),
-            Some(b'`') => {
-                self.confirm_probe(sink);
-                Ok(i)
-            }
-            Some(_) => Ok(self.abandon_probe(i)),
-        }
-    }
-
-    fn confirm_probe<S: Sink>(&mut self, sink: &mut S) {
-        self.probe = false;
-        if let Some(held) = self.held.take() {
-            sink.scalar(Seg::Root, held.scalar());
-        }
-        self.value_done();
-    }
-
-    /// Inside a bare word, from byte `i`.
-    fn literal<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        let mut j = i;
-        while j < b.len() && b[j].is_ascii_alphabetic() {
-            if self.lit_len == MAX_LITERAL {
-                return self.literal_error(s, j);
-            }
-            self.lit[self.lit_len] = b[j];
-            self.lit_len += 1;
-            j += 1;
-            match self.match_literal() {
-                LitMatch::Prefix => {}
-                LitMatch::None => return self.literal_error(s, j - 1),
-                LitMatch::Full(value) => {
-                    self.emit_scalar(value, sink);
-                    return Ok(j);
-                }
-            }
-        }
-        if j < b.len() {
-            // A word that stopped before it became a literal.
-            return self.literal_error(s, j);
-        }
-        Ok(j)
-    }
-
-    fn literal_error(&mut self, s: &str, j: usize) -> ParseResult<usize> {
-        if self.probe {
-            return Ok(self.abandon_probe(j));
-        }
-        Err(self.fail(ParseErrorKind::InvalidLiteral, s, j))
-    }
-
-    fn match_literal(&self) -> LitMatch {
-        let word = &self.lit[..self.lit_len];
-        let candidates: &[&[u8]] = if self.opts.lenient { &LENIENT_LITERALS } else { &STRICT_LITERALS };
-        for lit in candidates {
-            let is_prefix = if self.opts.lenient {
-                lit.len() >= word.len() && lit[..word.len()].eq_ignore_ascii_case(word)
-            } else {
-                lit.starts_with(word)
-            };
-            if !is_prefix {
-                continue;
-            }
-            if lit.len() > word.len() {
-                return LitMatch::Prefix;
-            }
-            let neg = self.lit_negative;
-            let value = match lit[0] {
-                b't' => Scalar::Bool(true),
-                b'f' => Scalar::Bool(false),
-                b'i' => Scalar::Float(if neg { f64::NEG_INFINITY } else { f64::INFINITY }),
-                b'n' if lit.len() == 3 => Scalar::Float(f64::NAN),
-                _ => Scalar::Null,
-            };
-            if neg && lit[0] != b'i' {
-                return LitMatch::None;
-            }
-            return LitMatch::Full(value);
-        }
-        LitMatch::None
-    }
-
-    /// Lenient: an unquoted key.
-    fn bare_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        let mut j = i;
-        while j < b.len() && is_bare_key_byte(b[j]) {
-            j += 1;
-        }
-        self.scratch.push_str(&s[i..j]);
-        self.check_string_len(self.scratch.len(), s, j)?;
-        if j < b.len() {
-            self.take_key();
-            self.state = State::Colon;
-        }
-        Ok(j)
-    }
-
-    // ---------------------------------------------------------------- lenient prose and fences
-
-    /// Lenient: before the JSON. Finds the first `{`, a `[` that starts JSON, or a JSON fence.
-    fn prose<S: Sink>(&mut self, s: &str, mut i: usize, sink: &mut S) -> ParseResult<usize> {
-        let b = s.as_bytes();
-        while i < b.len() {
-            let c = b[i];
-            match self.state {
-                State::Prose => match c {
-                    b'{' => return self.begin_value(s, i, sink),
-                    b'[' => self.state = State::ProseBracket,
-                    b'`' => {
-                        self.ticks = 1;
-                        self.state = State::ProseTicks;
-                    }
-                    _ => {}
-                },
-                State::ProseBracket => match c {
-                    b' ' | b'\t' | b'\r' | b'\n' => {}
-                    b'{' | b'[' | b'"' | b']' | b'-' | b'0'..=b'9' => {
-                        self.push_frame(false);
-                        sink.begin_array(Seg::Root);
-                        self.state = State::ArrayFirst;
-                        return Ok(i);
-                    }
-                    _ => {
-                        self.state = State::Prose;
-                        continue;
-                    }
-                },
-                State::ProseTicks => {
-                    if c == b'`' {
-                        self.ticks = self.ticks.saturating_add(1);
-                    } else if self.ticks >= 3 {
-                        self.fence_info.clear();
-                        self.state = State::FenceInfo;
-                        continue;
-                    } else {
-                        self.state = State::Prose;
-                        continue;
-                    }
-                }
-                State::FenceInfo => match c {
-                    b'\n' => self.state = self.fence_kind(),
-                    b'{' | b'[' if self.fence_kind() == State::FenceBody => {
-                        return self.begin_value(s, i, sink);
-                    }
-                    b' ' | b'\t' | b'\r' => {}
-                    _ if self.fence_info.len() < MAX_FENCE_INFO && (c.is_ascii_alphanumeric() || b"+-_.".contains(&c)) => {
-                        self.fence_info.push(c as char);
-                    }
-                    _ => {
-                        self.state = if self.fence_kind() == State::FenceBody { State::FenceBody } else { State::FenceSkip };
-                        continue;
-                    }
-                },
-                State::FenceBody => match c {
-                    b' ' | b'\t' | b'\r' | b'\n' => {}
-                    b'{' | b'[' | b'"' | b'\'' | b'-' | b'0'..=b'9' => return self.begin_value(s, i, sink),
-                    c if c.is_ascii_alphabetic() => return self.begin_value(s, i, sink),
-                    _ => {
-                        self.state = State::Prose;
-                        continue;
-                    }
-                },
-                State::FenceSkip => {
-                    if c == b'`' {
-                        self.ticks = self.ticks.saturating_add(1);
-                        if self.ticks >= 3 {
-                            self.ticks = 0;
-                            self.state = State::Prose;
-                        }
-                    } else {
-                        self.ticks = 0;
-                    }
-                }
-                _ => return Ok(i),
-            }
-            if c == b'\n' {
-                self.newline(i);
-            }
-            i += 1;
-        }
-        Ok(i)
-    }
-
-    /// After a fence's info string: is this a JSON fence?
-    fn fence_kind(&self) -> State {
-        let info = self.fence_info.to_ascii_lowercase();
-        if matches!(info.as_str(), "" | "json" | "json5" | "jsonc" | "javascript" | "js" | "jsonl") {
-            State::FenceBody
-        } else {
-            State::FenceSkip
-        }
+        i + 1
     }
 
     // ---------------------------------------------------------------- the end
@@ -1457,44 +673,11 @@ impl Parser {
         self.state = State::AfterRoot;
         Ok(())
     }
-
-    #[cold]
-    fn eof_error(&self, what: &'static str) -> ParseError {
-        self.eof_error_kind(ParseErrorKind::UnexpectedEof(what))
-    }
-
-    #[cold]
-    fn eof_error_kind(&self, kind: ParseErrorKind) -> ParseError {
-        ParseError {
-            kind,
-            offset: self.chars_before,
-            line: self.line,
-            column: self.line_chars_before + 1,
-            path: self.error_path(),
-        }
-    }
-}
-
-/// The value of a validated number's text.
-fn number_value(text: &str, is_float: bool) -> Scalar<'_> {
-    if is_float {
-        Scalar::Float(text.parse().unwrap_or(f64::NAN))
-    } else if let Ok(n) = text.parse::<i64>() {
-        Scalar::Int(n)
-    } else {
-        Scalar::BigInt(text)
-    }
-}
-
-enum LitMatch {
-    None,
-    Prefix,
-    Full(Scalar<'static>),
 }
 
 #[cold]
-fn unreachable_state() -> ParseResult<usize> {
+fn unreachable_state() -> usize {
     // Every state is dispatched in `run_inner`; reaching here would be a bug. Stop at the end of
     // the piece rather than panic.
-    Ok(usize::MAX)
+    usize::MAX
 }

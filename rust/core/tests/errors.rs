@@ -78,5 +78,8 @@ fn limits() {
 #[test]
 fn message_format() {
     let e = error_of(b"{\"steps\": [1, 2, {\"x\": 1 \"y\": 2}]}", ParserOptions::default());
-    assert_eq!(e.to_string(), "expected ',' or '}' after an object value at line 1 column 26 (in steps[2])");
+    assert_eq!(
+        e.to_string(),
+        "expected ',' or '}' after an object value at line 1 column 26 (in steps[2])"
+    );
 }

@@ -64,9 +64,24 @@ fn lenient_truncation_completes() {
     let opts = ParserOptions::default().with_lenient(true);
     let (lines, err) = dump_chunks(br#"{"a": [1, 2], "b": "hel"#, &[], opts.clone());
     assert_eq!(err, None);
-    assert_eq!(lines, ["done a[0] 1", "done a[1] 2", "end a", r#"delta b "hel""#, r#"done b "hel""#, "end "]);
+    assert_eq!(
+        lines,
+        [
+            "done a[0] 1",
+            "done a[1] 2",
+            "end a",
+            r#"delta b "hel""#,
+            r#"done b "hel""#,
+            "end "
+        ]
+    );
     // Unfinished key, number and literal are dropped.
-    for input in [r#"{"a": 1, "b"#, r#"{"a": 1, "b": 1."#, r#"{"a": 1, "b": tr"#, r#"{"a": 1, "b":"#] {
+    for input in [
+        r#"{"a": 1, "b"#,
+        r#"{"a": 1, "b": 1."#,
+        r#"{"a": 1, "b": tr"#,
+        r#"{"a": 1, "b":"#,
+    ] {
         let (lines, err) = dump_chunks(input.as_bytes(), &[], opts.clone());
         assert_eq!(err, None, "{input}");
         assert_eq!(lines, ["done a 1", "end "], "{input}");

@@ -1,5 +1,5 @@
 //! Split invariance: every chunking of an input gives the same events (deltas merged per path)
-//! as one feed, and the value rebuilt from the events equals serde_json's.
+//! as one feed, and the value rebuilt from the events equals `serde_json`'s.
 
 mod common;
 
@@ -13,15 +13,16 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "\\PC*".prop_map(Value::String),
         "[\"\\\\/\\n\\t\\u{0}-\\u{1f}é😀 ]{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(5, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec(("\\PC{0,6}", inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec(("\\PC{0,6}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }

@@ -72,7 +72,9 @@ struct Slot {
 
 impl Slot {
     fn key(&self) -> Option<&Py<PyString>> {
-        self.key.as_ref().or_else(|| self.node.as_ref().and_then(|n| node_key(n.get())))
+        self.key
+            .as_ref()
+            .or_else(|| self.node.as_ref().and_then(|n| node_key(n.get())))
     }
 }
 
@@ -103,7 +105,14 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(emit: Emit, root_node: Arc<Node>) -> Self {
-        Builder { emit, root_node, stack: Vec::new(), root: None, open: None, keys: KeyCache::default() }
+        Builder {
+            emit,
+            root_node,
+            stack: Vec::new(),
+            root: None,
+            open: None,
+            keys: KeyCache::default(),
+        }
     }
 
     /// The root value, once it exists (containers exist from their first byte).
@@ -164,20 +173,38 @@ impl Builder {
             Seg::Key(k) => {
                 let key = self.keys.get(py, k);
                 if matches!(self.emit, Emit::Nothing) {
-                    return Slot { key: Some(key), node: None, emit: false };
+                    return Slot {
+                        key: Some(key),
+                        node: None,
+                        emit: false,
+                    };
                 }
                 Some(NodeSeg::Key(key))
             }
-            Seg::Index(_) if matches!(self.emit, Emit::Nothing) => return Slot { key: None, node: None, emit: false },
+            Seg::Index(_) if matches!(self.emit, Emit::Nothing) => {
+                return Slot {
+                    key: None,
+                    node: None,
+                    emit: false,
+                }
+            }
             Seg::Index(i) => Some(NodeSeg::Index(i)),
         };
         if matches!(self.emit, Emit::Nothing) {
-            return Slot { key: None, node: None, emit: false };
+            return Slot {
+                key: None,
+                node: None,
+                emit: false,
+            };
         }
         let node = match node_seg {
             None => NodeRef::Shared(self.root_node.clone()),
             Some(s) => {
-                let parent = self.stack.last().and_then(|o| o.node.clone()).unwrap_or_else(|| self.root_node.clone());
+                let parent = self
+                    .stack
+                    .last()
+                    .and_then(|o| o.node.clone())
+                    .unwrap_or_else(|| self.root_node.clone());
                 NodeRef::Own(Node::leaf(Some(parent), s))
             }
         };
@@ -187,18 +214,20 @@ impl Builder {
                 Emit::Only(paths) => paths.contains(n.path(py)) || paths.contains(n.wildcard(py)),
                 _ => true,
             };
-        Slot { key: None, node: Some(node), emit }
+        Slot {
+            key: None,
+            node: Some(node),
+            emit,
+        }
     }
 
     /// Put a complete value into the open container (or make it the root).
     fn insert(&mut self, py: Python<'_>, key: Option<&Py<PyString>>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        match self.stack.last() {
-            Some(open) => open.obj.put(py, key, value),
-            None => {
-                self.root = Some(value.clone().unbind());
-                Ok(())
-            }
+        if let Some(open) = self.stack.last() {
+            return open.obj.put(py, key, value);
         }
+        self.root = Some(value.clone().unbind());
+        Ok(())
     }
 }
 
@@ -219,7 +248,12 @@ pub struct PySink<'a, 'py> {
 
 impl<'a, 'py> PySink<'a, 'py> {
     pub fn new(py: Python<'py>, b: &'a mut Builder) -> Self {
-        PySink { py, b, events: Vec::new(), error: None }
+        PySink {
+            py,
+            b,
+            events: Vec::new(),
+            error: None,
+        }
     }
 
     fn record(&mut self, r: PyResult<()>) {
@@ -268,11 +302,15 @@ impl<'a, 'py> PySink<'a, 'py> {
 
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
         let py = self.py;
-        let Some(open) = self.b.open.as_mut() else { return Ok(()) };
+        let Some(open) = self.b.open.as_mut() else {
+            return Ok(());
+        };
         if !open.slot.emit {
             return Ok(());
         }
-        let Some(node) = open.slot.node.as_mut().map(NodeRef::share) else { return Ok(()) };
+        let Some(node) = open.slot.node.as_mut().map(NodeRef::share) else {
+            return Ok(());
+        };
         // The shared text exists only for strings that span feeds (made at their first delta).
         let text = open.text.get_or_insert_with(SharedText::default).clone();
         let len = {
@@ -280,7 +318,12 @@ impl<'a, 'py> PySink<'a, 'py> {
             t.push_str(delta);
             t.len()
         };
-        self.event(InstantEvent::grew(NodeRef::Shared(node), new_str(py, delta).unbind(), text, len))
+        self.event(InstantEvent::grew(
+            NodeRef::Shared(node),
+            new_str(py, delta).unbind(),
+            text,
+            len,
+        ))
     }
 
     fn end_string_inner(&mut self, value: &str, last: &str) -> PyResult<()> {
@@ -292,8 +335,16 @@ impl<'a, 'py> PySink<'a, 'py> {
             if !last.is_empty() {
                 // The last delta's value is the whole string; a string that came in one piece
                 // shares one Python object as delta, value and done value.
-                let delta = if last.len() == value.len() { s.clone() } else { new_str(py, last) };
-                self.event(InstantEvent::last(node.another(py), delta.unbind(), s.clone().into_any().unbind()))?;
+                let delta = if last.len() == value.len() {
+                    s.clone()
+                } else {
+                    new_str(py, last)
+                };
+                self.event(InstantEvent::last(
+                    node.another(py),
+                    delta.unbind(),
+                    s.clone().into_any().unbind(),
+                ))?;
             }
             self.event(InstantEvent::done(node, s.into_any().unbind()))?;
         }

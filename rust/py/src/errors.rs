@@ -11,7 +11,11 @@ static FRAMING_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn class<'py>(py: Python<'py>, cell: &'py PyOnceLock<Py<PyType>>, name: &str) -> PyResult<&'py Bound<'py, PyType>> {
     cell.get_or_try_init(py, || {
-        py.import("instantjson._exceptions")?.getattr(name)?.cast_into::<PyType>().map(Bound::unbind).map_err(Into::into)
+        py.import("instantjson._exceptions")?
+            .getattr(name)?
+            .cast_into::<PyType>()
+            .map(Bound::unbind)
+            .map_err(Into::into)
     })
     .map(|c| c.bind(py))
 }
@@ -56,7 +60,9 @@ pub fn incomplete(py: Python<'_>, parser: &instantjson_core::Parser) -> PyErr {
         let kwargs = PyDict::new(py);
         kwargs.set_item("kind", "incomplete")?;
         let msg = "the JSON value is not complete yet (feed more, or finish())";
-        Ok(PyErr::from_value(class(py, &PARSE_ERROR, "ParseError")?.call((msg,), Some(&kwargs))?))
+        Ok(PyErr::from_value(
+            class(py, &PARSE_ERROR, "ParseError")?.call((msg,), Some(&kwargs))?,
+        ))
     };
     build().unwrap_or_else(|err| err)
 }

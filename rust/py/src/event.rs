@@ -47,7 +47,11 @@ impl Node {
     }
 
     pub fn leaf(parent: Option<Arc<Node>>, seg: NodeSeg) -> Node {
-        Node { parent, seg, views: OnceLock::new() }
+        Node {
+            parent,
+            seg,
+            views: OnceLock::new(),
+        }
     }
 
     /// A copy of this node's place (not of its cached views).
@@ -124,11 +128,19 @@ impl Node {
     }
 
     fn py_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.views().py_path.get_or_init(|| PyString::new(py, self.path(py)).unbind()).bind(py).clone()
+        self.views()
+            .py_path
+            .get_or_init(|| PyString::new(py, self.path(py)).unbind())
+            .bind(py)
+            .clone()
     }
 
     fn py_wildcard<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.views().py_wildcard.get_or_init(|| PyString::new(py, self.wildcard(py)).unbind()).bind(py).clone()
+        self.views()
+            .py_wildcard
+            .get_or_init(|| PyString::new(py, self.wildcard(py)).unbind())
+            .bind(py)
+            .clone()
     }
 
     fn segments(&self) -> Vec<&NodeSeg> {
@@ -241,16 +253,28 @@ enum EventValue {
 
 impl InstantEvent {
     pub fn done(node: NodeRef, value: Py<PyAny>) -> Self {
-        InstantEvent { node, delta: None, value: EventValue::Done(value) }
+        InstantEvent {
+            node,
+            delta: None,
+            value: EventValue::Done(value),
+        }
     }
 
     /// The last delta of a string: its value is the whole string.
     pub fn last(node: NodeRef, delta: Py<PyString>, value: Py<PyAny>) -> Self {
-        InstantEvent { node, delta: Some(delta), value: EventValue::Done(value) }
+        InstantEvent {
+            node,
+            delta: Some(delta),
+            value: EventValue::Done(value),
+        }
     }
 
     pub fn grew(node: NodeRef, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
-        InstantEvent { node, delta: Some(delta), value: EventValue::SoFar(text, len, OnceLock::new()) }
+        InstantEvent {
+            node,
+            delta: Some(delta),
+            value: EventValue::SoFar(text, len, OnceLock::new()),
+        }
     }
 
     fn value_of<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
@@ -259,7 +283,9 @@ impl InstantEvent {
             EventValue::SoFar(text, len, cache) => cache
                 .get_or_init(|| {
                     let guard = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    crate::strings::new_str(py, guard.get(..*len).unwrap_or("")).into_any().unbind()
+                    crate::strings::new_str(py, guard.get(..*len).unwrap_or(""))
+                        .into_any()
+                        .unbind()
                 })
                 .bind(py)
                 .clone(),
@@ -336,7 +362,9 @@ impl InstantEvent {
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
         let delta = self.delta.as_ref().map(|d| d.bind(py).clone());
-        (self.node.get().py_path(py), self.event_type(py), delta).into_pyobject(py)?.hash()
+        (self.node.get().py_path(py), self.event_type(py), delta)
+            .into_pyobject(py)?
+            .hash()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -347,7 +375,10 @@ impl InstantEvent {
                 self.node.get().py_path(py).repr()?,
                 d.bind(py).repr()?
             ),
-            None => format!("InstantEvent(event_type='done', path={}, value={value})", self.node.get().py_path(py).repr()?),
+            None => format!(
+                "InstantEvent(event_type='done', path={}, value={value})",
+                self.node.get().py_path(py).repr()?
+            ),
         })
     }
 

@@ -99,7 +99,9 @@ impl PySseDecoder {
     #[new]
     #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
     fn new(max_frame_size: usize) -> Self {
-        PySseDecoder { inner: SseDecoder::new().with_max_frame_size(max_frame_size) }
+        PySseDecoder {
+            inner: SseDecoder::new().with_max_frame_size(max_frame_size),
+        }
     }
 
     /// Decode one network chunk; returns the frames it completed.
@@ -128,7 +130,9 @@ impl PyNdjsonDecoder {
     #[new]
     #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
     fn new(max_frame_size: usize) -> Self {
-        PyNdjsonDecoder { inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size) }
+        PyNdjsonDecoder {
+            inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size),
+        }
     }
 
     /// Decode one network chunk; returns the frames (lines) it completed.

@@ -38,7 +38,9 @@ enum Chunk<'a> {
 fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Chunk<'a>> {
     if let Ok(s) = obj.cast::<PyString>() {
         // A str holding lone surrogates cannot be UTF-8: they become U+FFFD.
-        return Ok(Chunk::Text(s.to_cow().or_else(|_| Ok::<_, PyErr>(std::borrow::Cow::Owned(s.to_string_lossy().into_owned())))?));
+        return Ok(Chunk::Text(s.to_cow().or_else(|_| {
+            Ok::<_, PyErr>(std::borrow::Cow::Owned(s.to_string_lossy().into_owned()))
+        })?));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Chunk::Bytes(b.as_bytes()));
@@ -74,7 +76,10 @@ impl InstantParser {
 }
 
 fn options(lenient: bool, max_depth: usize, deltas: bool) -> ParserOptions {
-    ParserOptions::default().with_lenient(lenient).with_max_depth(max_depth).with_string_deltas(deltas)
+    ParserOptions::default()
+        .with_lenient(lenient)
+        .with_max_depth(max_depth)
+        .with_string_deltas(deltas)
 }
 
 #[pymethods]
@@ -105,7 +110,10 @@ impl InstantParser {
         for item in prefix.unwrap_or_default() {
             root = Node::new(Some(root), prefix_seg(&item)?);
         }
-        Ok(InstantParser { parser: Parser::new(opts), builder: Builder::new(emit, Arc::clone(&root)) })
+        Ok(InstantParser {
+            parser: Parser::new(opts),
+            builder: Builder::new(emit, Arc::clone(&root)),
+        })
     }
 
     /// Parse the next piece of the stream; returns the events it completed, in document order.
@@ -166,7 +174,12 @@ impl InstantParser {
 
     fn __repr__(&self) -> String {
         let o = self.parser.options();
-        format!("InstantParser(lenient={}, max_depth={}, deltas={})", if o.lenient { "True" } else { "False" }, o.max_depth, if o.string_deltas { "True" } else { "False" })
+        format!(
+            "InstantParser(lenient={}, max_depth={}, deltas={})",
+            if o.lenient { "True" } else { "False" },
+            o.max_depth,
+            if o.string_deltas { "True" } else { "False" }
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use pyo3::types::PyString;
 use rustc_hash::FxHashMap;
 
 /// A Python `str` from Rust text. ASCII text (the common case for keys and much of the values) is
-/// copied straight into a new compact string, skipping CPython's UTF-8 decoder (after jiter's
+/// copied straight into a new compact string, skipping `CPython`'s UTF-8 decoder (after jiter's
 /// `pystring_ascii_new`, itself after orjson).
 pub fn new_str<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
     #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]

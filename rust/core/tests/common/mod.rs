@@ -1,4 +1,4 @@
-//! Test helpers: a sink that records events as text, and one that rebuilds a serde_json value.
+//! Test helpers: a sink that records events as text, and one that rebuilds a `serde_json` value.
 #![allow(dead_code)]
 
 use instantjson_core::{Parser, ParserOptions, Scalar, Seg, Sink};
@@ -13,7 +13,7 @@ pub struct Dump {
     open: String,
 }
 
-/// A string as JSON text (unlike `{:?}`, it reads back with serde_json).
+/// A string as JSON text (unlike `{:?}`, it reads back with `serde_json`).
 pub fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
@@ -66,7 +66,7 @@ impl Sink for Dump {
     }
 }
 
-/// Rebuilds the value as serde_json sees it (big integers become f64, as serde_json makes them).
+/// Rebuilds the value as `serde_json` sees it (big integers become f64, as `serde_json` makes them).
 #[derive(Default)]
 pub struct Build {
     /// Open containers, each with its key in its parent (None under an array or at the root).

@@ -1,0 +1,169 @@
+//! Whitespace and comments, and positions: line, column and character offset for errors,
+//! counted without keeping any earlier input.
+
+use super::{Parser, State};
+use crate::errors::{ParseError, ParseErrorKind, ParseResult};
+use crate::path::push_seg;
+use crate::utf8::count_chars;
+
+/// Comment handling (lenient), where whitespace is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Comment {
+    None,
+    /// Saw `/`.
+    Slash,
+    Line,
+    Block,
+    /// In a block comment, after `*`.
+    BlockStar,
+}
+
+impl Parser {
+    /// Build an error at byte `at` of the piece `s` being parsed.
+    #[cold]
+    pub(super) fn make_error(&self, kind: ParseErrorKind, s: &str, at: usize) -> ParseError {
+        let before = &s.as_bytes()[..at.min(s.len())];
+        let offset = self.chars_before + count_chars(before);
+        let column = match self.line_start {
+            Some(start) => count_chars(&before[start.min(before.len())..]) + 1,
+            None => self.line_chars_before + count_chars(before) + 1,
+        };
+        ParseError {
+            kind,
+            offset,
+            line: self.line,
+            column,
+            path: self.error_path(),
+        }
+    }
+
+    /// Build the error, remember it (the parser is failed from now on) and return it.
+    #[cold]
+    pub(super) fn fail(&mut self, kind: ParseErrorKind, s: &str, at: usize) -> ParseError {
+        let e = self.make_error(kind, s, at);
+        self.error = Some(e.clone());
+        e
+    }
+
+    /// Where the parser is: the open containers, plus the member in progress when a value is.
+    pub(super) fn error_path(&self) -> String {
+        let mut out = String::new();
+        let n = self.depth;
+        let in_child = matches!(self.state, State::Str | State::Number | State::Literal)
+            || (matches!(self.state, State::Value | State::ArrayFirst) && n > 0);
+        for (i, frame) in self.frames[..self.depth].iter().enumerate() {
+            if i + 1 < n || in_child {
+                push_seg(&mut out, Self::child_seg(frame), false);
+            }
+        }
+        out
+    }
+
+    /// Book-keeping at the end of a piece of input: characters and line position.
+    pub(super) fn end_piece(&mut self, s: &str) {
+        let b = s.as_bytes();
+        if let Some(start) = self.line_start.take() {
+            let head = count_chars(&b[..start]);
+            let tail = count_chars(&b[start..]);
+            self.chars_before += head + tail;
+            self.line_chars_before = tail;
+        } else {
+            let n = count_chars(b);
+            self.chars_before += n;
+            self.line_chars_before += n;
+        }
+    }
+
+    #[inline]
+    pub(super) fn newline(&mut self, at: usize) {
+        self.line += 1;
+        self.line_start = Some(at + 1);
+    }
+
+    /// Skip whitespace (and, lenient, comments) from `i`; returns the first other byte's index.
+    // Always inlined: measured, this check on every token is a tenth of the parse otherwise.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn skip_ws(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        // Most tokens follow one another directly: check that before the general loop.
+        match s.as_bytes().get(i) {
+            Some(&c) if c > b' ' && c != b'/' && self.comment == Comment::None => Ok(i),
+            _ => self.skip_ws_slow(s, i),
+        }
+    }
+
+    pub(super) fn skip_ws_slow(&mut self, s: &str, mut i: usize) -> ParseResult<usize> {
+        let b = s.as_bytes();
+        loop {
+            if self.comment != Comment::None {
+                i = self.comment(s, i);
+                if i >= b.len() {
+                    return Ok(i);
+                }
+            }
+            while i < b.len() {
+                match b[i] {
+                    b' ' | b'\t' | b'\r' => i += 1,
+                    b'\n' => {
+                        self.newline(i);
+                        i += 1;
+                    }
+                    b'/' if self.opts.lenient => break,
+                    _ => return Ok(i),
+                }
+            }
+            if i >= b.len() {
+                return Ok(i);
+            }
+            // A '/' in lenient mode: a comment starts.
+            self.comment = Comment::Slash;
+            i += 1;
+        }
+    }
+
+    /// Continue a comment; returns the index after it ends, or `s.len()`.
+    pub(super) fn comment(&mut self, s: &str, mut i: usize) -> usize {
+        let b = s.as_bytes();
+        while i < b.len() {
+            let c = b[i];
+            if c == b'\n' {
+                self.newline(i);
+            }
+            self.comment = match (self.comment, c) {
+                (Comment::Slash, b'/') => Comment::Line,
+                (Comment::Slash, b'*') => Comment::Block,
+                // A lone '/' is not a comment; treat it as nothing, like whitespace.
+                (Comment::Slash, _) => {
+                    self.comment = Comment::None;
+                    return i;
+                }
+                (Comment::Line, b'\n') | (Comment::BlockStar, b'/') => {
+                    self.comment = Comment::None;
+                    return i + 1;
+                }
+                (Comment::Line, _) => Comment::Line,
+                (Comment::Block | Comment::BlockStar, b'*') => Comment::BlockStar,
+                (Comment::Block | Comment::BlockStar, _) => Comment::Block,
+                (Comment::None, _) => return i,
+            };
+            i += 1;
+        }
+        i
+    }
+
+    #[cold]
+    pub(super) fn eof_error(&self, what: &'static str) -> ParseError {
+        self.eof_error_kind(ParseErrorKind::UnexpectedEof(what))
+    }
+
+    #[cold]
+    pub(super) fn eof_error_kind(&self, kind: ParseErrorKind) -> ParseError {
+        ParseError {
+            kind,
+            offset: self.chars_before,
+            line: self.line,
+            column: self.line_chars_before + 1,
+            path: self.error_path(),
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! Strings and keys: the fast scan for plain text, escapes (held back until complete, surrogate
+//! pairs joined), and the quick path for a key whose text and `:` arrive together.
+
+use super::{Parser, State};
+use crate::errors::{ParseErrorKind, ParseResult};
+use crate::event::Sink;
+
+/// Escape handling inside a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Esc {
+    None,
+    /// After `\`.
+    Backslash,
+    /// After `\u` and `digits` hex digits accumulated in `code`.
+    Unicode {
+        digits: u8,
+        code: u16,
+        high: Option<u16>,
+    },
+    /// After a high surrogate escape: expecting `\` of the low half.
+    AfterHigh(u16),
+    /// After a high surrogate and `\`: expecting `u`.
+    AfterHighBackslash(u16),
+}
+
+/// Index of the first byte in `b[from..]` that ends a run of plain string text: the `quote`, a
+/// backslash or a control character (below 0x20); `b.len()` if there is none.
+#[inline]
+pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always available;
+        // each unaligned 16-byte load reads `b[i..i + 16]`, which the loop condition keeps in bounds.
+        unsafe {
+            let q = _mm_set1_epi8(quote as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let ctl = _mm_set1_epi8(0x1f);
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let low = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v); // bytes <= 0x1f
+                let hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, backslash)), low);
+                let mask = _mm_movemask_epi8(hit);
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+    }
+    while i < b.len() {
+        let c = b[i];
+        if c == quote || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+#[inline]
+pub(super) fn is_bare_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-') || c >= 0x80
+}
+
+pub(super) fn hex_value(c: u8) -> Option<u16> {
+    match c {
+        b'0'..=b'9' => Some(u16::from(c - b'0')),
+        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
+        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
+        _ => None,
+    }
+}
+
+impl Parser {
+    /// A `"` key: when the whole key (without escapes) and its `:` are in this piece, take them
+    /// in one step; otherwise fall back to the byte-by-byte states.
+    pub(super) fn quick_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        let b = s.as_bytes();
+        let j = scan_string(b, i + 1, b'"');
+        if j >= b.len() || b[j] != b'"' {
+            return Ok(self.begin_key(b'"', i));
+        }
+        self.check_string_len(j - i - 1, s, j)?;
+        if let Some(frame) = self.top_mut() {
+            frame.key.clear();
+            frame.key.push_str(&s[i + 1..j]);
+        }
+        let mut k = j + 1;
+        while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+            k += 1;
+        }
+        if k < b.len() && b[k] == b':' {
+            self.state = State::Value;
+            self.after_comma = false;
+            return Ok(k + 1);
+        }
+        self.state = State::Colon;
+        Ok(j + 1)
+    }
+
+    pub(super) fn begin_key(&mut self, quote: u8, i: usize) -> usize {
+        self.scratch.clear();
+        self.quote = quote;
+        self.esc = Esc::None;
+        self.state = State::Key;
+        i + 1
+    }
+
+    pub(super) fn begin_string<S: Sink>(&mut self, quote: u8, i: usize, sink: &mut S) -> usize {
+        sink.begin_string(self.seg());
+        self.scratch.clear();
+        self.emitted = 0;
+        self.quote = quote;
+        self.esc = Esc::None;
+        self.state = State::Str;
+        i + 1
+    }
+
+    /// Inside a string value, from byte `i`.
+    pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+        let b = s.as_bytes();
+        // Fast path: the whole rest of the string is in this piece, with no escape.
+        if self.esc == Esc::None && self.scratch.is_empty() {
+            let j = scan_string(b, i, self.quote);
+            if j < b.len() && b[j] == self.quote {
+                let text = &s[i..j];
+                self.check_string_len(text.len(), s, j)?;
+                sink.end_string(text, if self.opts.string_deltas { text } else { "" });
+                self.value_done();
+                return Ok(j + 1);
+            }
+        }
+        let (j, closed) = self.string_body(s, i)?;
+        if closed {
+            self.end_string(sink);
+            self.value_done();
+        }
+        Ok(j)
+    }
+
+    /// Hand the finished string to the sink, with the text not yet given as a delta.
+    pub(super) fn end_string<S: Sink>(&mut self, sink: &mut S) {
+        let last = if self.opts.string_deltas {
+            &self.scratch[self.emitted.min(self.scratch.len())..]
+        } else {
+            ""
+        };
+        sink.end_string(&self.scratch, last);
+    }
+
+    /// Inside a key, from byte `i`.
+    pub(super) fn string_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        let (j, closed) = self.string_body(s, i)?;
+        if closed {
+            self.take_key();
+            self.state = State::Colon;
+        }
+        Ok(j)
+    }
+
+    pub(super) fn check_string_len(&mut self, len: usize, s: &str, at: usize) -> ParseResult<()> {
+        match self.opts.max_string_len {
+            Some(limit) if len > limit => Err(self.fail(ParseErrorKind::StringTooLong(limit), s, at)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Decode string content into `scratch` until the closing quote or the end of the piece.
+    /// Returns the index after what was consumed and whether the string closed.
+    pub(super) fn string_body(&mut self, s: &str, mut i: usize) -> ParseResult<(usize, bool)> {
+        let b = s.as_bytes();
+        while i < b.len() {
+            if self.esc != Esc::None {
+                i = self.escape(s, i)?;
+                continue;
+            }
+            let j = scan_string(b, i, self.quote);
+            self.scratch.push_str(&s[i..j]);
+            self.check_string_len(self.scratch.len(), s, j)?;
+            if j >= b.len() {
+                return Ok((j, false));
+            }
+            let c = b[j];
+            if c == self.quote {
+                return Ok((j + 1, true));
+            }
+            if c == b'\\' {
+                self.esc = Esc::Backslash;
+                i = j + 1;
+                continue;
+            }
+            // A raw control character.
+            if !self.opts.lenient {
+                return Err(self.fail(ParseErrorKind::ControlCharacterInString, s, j));
+            }
+            if c == b'\n' {
+                self.newline(j);
+            }
+            self.scratch.push(c as char);
+            i = j + 1;
+        }
+        Ok((i, false))
+    }
+
+    /// One step of escape decoding at byte `i` (inside an escape).
+    pub(super) fn escape(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        let c = s.as_bytes()[i];
+        let lenient = self.opts.lenient;
+        match self.esc {
+            Esc::Backslash => {
+                let decoded = match c {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    b'u' => {
+                        self.esc = Esc::Unicode {
+                            digits: 0,
+                            code: 0,
+                            high: None,
+                        };
+                        return Ok(i + 1);
+                    }
+                    _ if lenient => {
+                        // An unknown escape stands for the character itself (`\'` is `'`).
+                        let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
+                        self.scratch.push(ch);
+                        self.esc = Esc::None;
+                        return Ok(i + ch.len_utf8());
+                    }
+                    _ => return Err(self.fail(ParseErrorKind::InvalidEscape, s, i)),
+                };
+                self.scratch.push(decoded);
+                self.esc = Esc::None;
+                Ok(i + 1)
+            }
+            Esc::Unicode { digits, code, high } => {
+                let Some(v) = hex_value(c) else {
+                    if lenient {
+                        // Keep what can be kept: a broken \u escape becomes U+FFFD.
+                        self.scratch.push('\u{fffd}');
+                        self.esc = Esc::None;
+                        return Ok(i);
+                    }
+                    return Err(self.fail(ParseErrorKind::InvalidUnicodeEscape, s, i));
+                };
+                let code = (code << 4) | v;
+                if digits < 3 {
+                    self.esc = Esc::Unicode {
+                        digits: digits + 1,
+                        code,
+                        high,
+                    };
+                    return Ok(i + 1);
+                }
+                self.esc = Esc::None;
+                self.code_unit(code, high, s, i)?;
+                Ok(i + 1)
+            }
+            Esc::AfterHigh(high) => {
+                if c == b'\\' {
+                    self.esc = Esc::AfterHighBackslash(high);
+                    return Ok(i + 1);
+                }
+                self.lone_surrogate(s, i)?;
+                self.esc = Esc::None;
+                Ok(i)
+            }
+            Esc::AfterHighBackslash(high) => {
+                if c == b'u' {
+                    self.esc = Esc::Unicode {
+                        digits: 0,
+                        code: 0,
+                        high: Some(high),
+                    };
+                    return Ok(i + 1);
+                }
+                self.lone_surrogate(s, i)?;
+                self.esc = Esc::Backslash;
+                Ok(i)
+            }
+            Esc::None => Ok(i),
+        }
+    }
+
+    /// A complete `\uXXXX` code unit, with the high surrogate before it if there was one.
+    pub(super) fn code_unit(&mut self, code: u16, high: Option<u16>, s: &str, i: usize) -> ParseResult<()> {
+        match (high, code) {
+            (Some(h), 0xdc00..=0xdfff) => {
+                let cp = 0x10000 + ((u32::from(h) - 0xd800) << 10) + (u32::from(code) - 0xdc00);
+                self.scratch.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+            }
+            (Some(_), _) => {
+                self.lone_surrogate(s, i)?;
+                return self.code_unit(code, None, s, i);
+            }
+            (None, 0xd800..=0xdbff) => self.esc = Esc::AfterHigh(code),
+            (None, 0xdc00..=0xdfff) => self.lone_surrogate(s, i)?,
+            (None, _) => self.scratch.push(char::from_u32(u32::from(code)).unwrap_or('\u{fffd}')),
+        }
+        Ok(())
+    }
+
+    pub(super) fn lone_surrogate(&mut self, s: &str, i: usize) -> ParseResult<()> {
+        if self.opts.lenient {
+            self.scratch.push('\u{fffd}');
+            Ok(())
+        } else {
+            Err(self.fail(ParseErrorKind::LoneSurrogate, s, i))
+        }
+    }
+
+    /// Lenient: an unquoted key.
+    pub(super) fn bare_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+        let b = s.as_bytes();
+        let mut j = i;
+        while j < b.len() && is_bare_key_byte(b[j]) {
+            j += 1;
+        }
+        self.scratch.push_str(&s[i..j]);
+        self.check_string_len(self.scratch.len(), s, j)?;
+        if j < b.len() {
+            self.take_key();
+            self.state = State::Colon;
+        }
+        Ok(j)
+    }
+}
