@@ -33,19 +33,27 @@ from ._exceptions import ProviderStreamError as ProviderStreamError
 from ._exceptions import ReplayOverflowError as ReplayOverflowError
 from ._exceptions import ResponseClosedError as ResponseClosedError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
+from ._providers.anthropic import Anthropic as Anthropic
+from ._providers.gemini import Gemini as Gemini
+from ._providers.ollama import Ollama as Ollama
 from ._providers.openai import OpenAICompatible as OpenAICompatible
+from ._providers.openai_responses import OpenAIResponses as OpenAIResponses
 from ._response import Response as Response
 
 __all__ = [
     "Agent",
     "Agently",
+    "Anthropic",
     "Frame",
     "FramingError",
+    "Gemini",
     "InstantEvent",
     "InstantJSONError",
     "InstantParser",
     "NDJSONDecoder",
+    "Ollama",
     "OpenAICompatible",
+    "OpenAIResponses",
     "ParseError",
     "ProviderError",
     "ProviderStatusError",

@@ -1,8 +1,8 @@
 """The `instantjson` command line (also `python -m instantjson`).
 
-    instantjson demo [--base-url URL --model NAME --api-key KEY]   the seed's scenario, live
-    instantjson parse [FILE] [--lenient] [--chunk-size N] [--snapshot]   events as JSON lines
-    instantjson serve-mock [--port N] ...                            the mock provider server
+instantjson demo [--base-url URL --model NAME --api-key KEY]   the seed's scenario, live
+instantjson parse [FILE] [--lenient] [--chunk-size N] [--snapshot]   events as JSON lines
+instantjson serve-mock [--port N] ...                            the mock provider server
 """
 
 from __future__ import annotations

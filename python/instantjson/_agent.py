@@ -25,8 +25,10 @@ Agently.set_settings("OpenAICompatible", {"base_url": "http://127.0.0.1:8000/v1"
 Agently.set_settings("request_options", {"temperature": 0.2}).set_settings("debug", False)
 agent = Agently.create_agent()
 ```
-Settings it reads: `"OpenAICompatible"` (a dict: `base_url`, `model`, `model_type` (only
-`"chat"`), `api_key`, and this library's `timeout`, `retries`, `structured`, `headers`),
+Settings it reads: a provider key, `"OpenAICompatible"` or one of `"OpenAIResponses"`,
+`"Anthropic"`, `"Ollama"`, `"Gemini"` (the one set last is used; a dict: `base_url`, `model`,
+`model_type` (only `"chat"`), `api_key`, and this library's `timeout`, `retries`,
+`structured`, `headers`),
 `"request_options"` (merged into the request body), `"debug"` (accepted, ignored). Any other
 key is stored and ignored. Each `create_agent()` snapshots the settings of that moment.
 """
@@ -38,8 +40,7 @@ from typing import Any
 
 from ._client import open_stream
 from ._pipeline import Pipeline
-from ._providers import Prompt, ProviderModel
-from ._providers.openai import OpenAICompatible
+from ._providers import Anthropic, Gemini, Ollama, OpenAICompatible, OpenAIResponses, Prompt, ProviderModel
 from ._response import Response
 from ._schema import CompiledOutput, compile_output
 
@@ -105,6 +106,13 @@ class Agent:
 
 
 _MODEL_KEYS = ("base_url", "model", "api_key", "timeout", "retries", "structured", "headers")
+_MODEL_SETTINGS: dict[str, type[ProviderModel]] = {
+    "OpenAICompatible": OpenAICompatible,
+    "OpenAIResponses": OpenAIResponses,
+    "Anthropic": Anthropic,
+    "Ollama": Ollama,
+    "Gemini": Gemini,
+}
 
 
 class AgentlyCompat:
@@ -112,26 +120,31 @@ class AgentlyCompat:
 
     def __init__(self) -> None:
         self.settings: dict[str, Any] = {}
+        self._provider_key = "OpenAICompatible"
 
     def set_settings(self, key: str, value: Any) -> AgentlyCompat:
         """Store one setting; returns self so calls chain."""
+        if key in _MODEL_SETTINGS:
+            self._provider_key = key
         if isinstance(value, Mapping) and isinstance(self.settings.get(key), dict):
             self.settings[key] = {**self.settings[key], **value}
         else:
             self.settings[key] = dict(value) if isinstance(value, Mapping) else value  # pyright: ignore[reportUnknownArgumentType]
         return self
 
-    def create_model(self) -> OpenAICompatible:
-        """The `OpenAICompatible` model the current settings describe."""
-        config: Mapping[str, Any] = self.settings.get("OpenAICompatible") or {}
+    def create_model(self) -> ProviderModel:
+        """The model the current settings describe (`OpenAICompatible` unless another provider
+        key was set last)."""
+        name = self._provider_key
+        config: Mapping[str, Any] = self.settings.get(name) or {}
         if "model" not in config:
-            raise ValueError('set_settings("OpenAICompatible", {"base_url": ..., "model": ...}) first')
+            raise ValueError(f'set_settings("{name}", {{"base_url": ..., "model": ...}}) first')
         model_type = config.get("model_type", "chat")
         if model_type != "chat":
             raise ValueError(f"only model_type 'chat' is supported, not {model_type!r}")
         kwargs = {key: config[key] for key in _MODEL_KEYS if key in config}
         options = self.settings.get("request_options") or {}
-        return OpenAICompatible(options=options, **kwargs)
+        return _MODEL_SETTINGS[name](options=options, **kwargs)
 
     def create_agent(self) -> Agent:
         """A new `Agent` on the model the current settings describe."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 import anyio
 import httpx
 
+from ._core import loads
 from ._exceptions import ProviderStatusError
 
 if TYPE_CHECKING:
@@ -168,8 +170,8 @@ def status_error(
     text = _redact(body[:MAX_ERROR_BODY].decode("utf-8", "replace"), secrets)
     parsed: Any
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = loads(text)  # strict, in Rust: the Python layer never parses JSON itself
+    except ValueError:  # ParseError: not JSON (an HTML error page, a cut body)
         parsed = None
     message = error_message(parsed) if parsed is not None else None
     if not message:
@@ -219,7 +221,13 @@ class ByteStream:
     def __init__(self, client: httpx.AsyncClient, response: httpx.Response) -> None:
         self._client = client
         self._response = response
-        self._chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        # Unencoded bodies (the rule for event streams) skip httpx's decoder layer: one
+        # generator less per chunk on the hot path.
+        self.chunks: AsyncIterator[bytes] = (
+            response.aiter_raw() if encoding in ("", "identity") else response.aiter_bytes()
+        )
+        """The body chunks as they arrive (possibly empty); `receive()` skips empty ones."""
         self._closed = False
 
     @property
@@ -235,11 +243,26 @@ class ByteStream:
         """The next non-empty body chunk, or None once the body has ended."""
         while True:
             try:
-                chunk = await self._chunks.__anext__()
+                chunk = await self.chunks.__anext__()
             except StopAsyncIteration:
                 return None
             if chunk:
                 return chunk
+
+    def abort(self) -> None:
+        """Cut the connection at once, synchronously, from any thread: for a response abandoned
+        mid-stream, whose event loop cannot be asked to `aclose()` it any more. The socket is shut
+        down (the server sees the client leave); the loop then drops the transport on its own.
+        A no-op once closed."""
+        if self._closed:
+            return
+        network = self._response.extensions.get("network_stream")
+        try:
+            sock = network.get_extra_info("socket") if network is not None else None
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError, RuntimeError):
+            pass  # already gone, or a transport without a socket (a test transport)
 
     async def aclose(self) -> None:
         """Close the response and the client (idempotent; shielded from cancellation)."""
@@ -253,7 +276,7 @@ class ByteStream:
                 # the inner ones to the garbage collector (trio warns). One more read on the
                 # closed response ends the whole chain, by StopAsyncIteration or an error.
                 try:
-                    await self._chunks.__anext__()
+                    await self.chunks.__anext__()
                 except (StopAsyncIteration, Exception):
                     pass
             finally:

@@ -16,16 +16,22 @@ goes on: the failure is logged as a private `_parse_error` item that only instan
 A response whose server answered a stream request with a plain JSON body (a non-streaming
 reply, or `{"error": ...}` under HTTP 200) is read whole and fed as one payload.
 
+Tool-call arguments stream through instant parsers too: one `InstantParser(lenient=True,
+prefix=("$tool_calls", i, "arguments"))` per call (by the normalized `index` of its `tool_calls`
+fragments), so instant views also show `$tool_calls[0].arguments.city` filling in. They are
+finished at `done` (a call that sent no arguments counts as `{}`; a call the adapter reported
+in `extra {"incomplete_tool_calls"}` is not completed, so no done event claims its value).
+Arguments that are not JSON only stop that call's events: they never fail the answer's data.
+
 The final value and the partial snapshot are computed here, in the puller's thread, when the
 stream ends, so getters in other threads never touch the parser.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._core import InstantParser, NDJSONDecoder, SSEDecoder
+from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
 from ._exceptions import ParseError, ProviderStreamError
 from ._parts import PARSE_ERROR, Item
 
@@ -52,6 +58,7 @@ class Pipeline:
         self.final_value: Any = None
         self.snapshot: Any = None
         self._fed = False
+        self._tools: dict[Any, _ToolParser] = {}
 
     @property
     def ended(self) -> bool:
@@ -101,7 +108,7 @@ class Pipeline:
         if self._json_body is not None:
             body, self._json_body = bytes(self._json_body), None
             try:
-                payload: Any = json.loads(body)
+                payload: Any = loads(body)
             except ValueError:
                 payload = None
             if not isinstance(payload, dict):
@@ -131,6 +138,15 @@ class Pipeline:
         parser = self.parser
         for item in items:
             event = item[0]
+            if event == "tool_calls":
+                out.append(item)
+                self._feed_tool(item[1], out)
+                continue
+            if event == "extra" and "incomplete_tool_calls" in item[1]:
+                for index in item[1]["incomplete_tool_calls"]:
+                    tool = self._tools.get(index)
+                    if tool is not None:
+                        tool.failed = True
             if event == "delta":
                 out.append(item)
                 self._fed = True
@@ -145,10 +161,38 @@ class Pipeline:
                 continue
             if event == "done":
                 self._finish_parser(out)
+                self._finish_tools(out)
             elif event == "error":
                 self.error = item[1]
                 self._keep_snapshot()
             out.append(item)
+
+    def _feed_tool(self, fragment: Any, out: list[Item]) -> None:
+        index = fragment.get("index")
+        tool = self._tools.get(index)
+        if tool is None:
+            tool = self._tools[index] = _ToolParser(index)
+        delta = fragment.get("arguments_delta")
+        if delta and not tool.failed:
+            tool.fed = True
+            try:
+                events = tool.parser.feed(delta)
+            except ParseError:
+                tool.failed = True
+            else:
+                out.extend([("instant", ev) for ev in events])
+
+    def _finish_tools(self, out: list[Item]) -> None:
+        for tool in self._tools.values():
+            if tool.failed:
+                continue
+            try:
+                events = [] if tool.fed else tool.parser.feed("{}")
+                events += tool.parser.finish()
+            except ParseError:
+                tool.failed = True
+            else:
+                out.extend([("instant", ev) for ev in events])
 
     def _finish_parser(self, out: list[Item]) -> None:
         if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
@@ -165,3 +209,14 @@ class Pipeline:
             self.snapshot = self.parser.snapshot()
         except ParseError:  # pragma: no cover - snapshot() does not raise by contract
             self.snapshot = None
+
+
+class _ToolParser:
+    """The instant parser of one tool call's arguments."""
+
+    __slots__ = ("fed", "failed", "parser")
+
+    def __init__(self, index: Any) -> None:
+        self.parser = InstantParser(lenient=True, prefix=("$tool_calls", index, "arguments"))
+        self.fed = False
+        self.failed = False

@@ -75,6 +75,18 @@ class ReplayLog:
                 del self._items[self._max_parts :]
                 raise ReplayOverflowError(f"the response produced more than max_parts={self._max_parts} events")
 
+    def extend_open(self, items: Iterable[Item]) -> bool:
+        """`extend()` unless the log has finished (then drop the items and return False): for a
+        writer that may race with a `finish()` from another thread (a close)."""
+        with self._lock:
+            if self._finished:
+                return False
+            self._items.extend(items)
+            if self._max_parts is not None and len(self._items) > self._max_parts:
+                del self._items[self._max_parts :]
+                raise ReplayOverflowError(f"the response produced more than max_parts={self._max_parts} events")
+            return True
+
     def finish(self, error: BaseException | None = None) -> None:
         """Mark the end. With `error`, append `("error", error)` first (unless it is already there)."""
         with self._lock:

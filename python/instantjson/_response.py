@@ -47,7 +47,17 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -153,7 +163,8 @@ class Response:
         self._bind_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._home: _Home | None = None
-        self._lock: anyio.Lock | None = None
+        self._pulling = False
+        self._wakeup: anyio.Event | None = None
         self._read_scope: anyio.CancelScope | None = None
         self._closed = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
@@ -171,9 +182,11 @@ class Response:
         """Wrap a stream obtained elsewhere: the raw body (bytes, or an iterable / async iterable
         of byte chunks), or the decoded payloads (dicts, or an official SDK's chunk objects, sync
         or async stream). `provider` picks the wire format: `"openai"` (Chat Completions and
-        compatibles). `output` (a spec as for `Agent.output()`) enables `async_get_data_object()`.
+        compatibles), `"openai-responses"`, `"anthropic"`, `"ollama"` (native NDJSON) or
+        `"gemini"`. `output` (a spec as for `Agent.output()`) enables `async_get_data_object()`.
         Wire bytes must contain the provider's terminal marker; a payload source's end counts as
-        the end."""
+        the end of the body (Chat Completions' `[DONE]` is not a payload, so there the end is the
+        marker; the other APIs' terminal events are payloads and must be among them)."""
         info = get_provider(provider)
         pipeline = Pipeline(info.adapter(), info.framing)
         src: _Source
@@ -210,6 +223,10 @@ class Response:
     # ------------------------------------------------------------------ pulling
     async def _advance(self, seen: int) -> None:
         """Return once the log holds more than `seen` items or has finished."""
+        home = self._home
+        if home is not None and home.token is not None and home.token == _current_token():
+            await self._pull_local(seen)  # the common case, first: a consumer in the home loop
+            return
         source = self._source
         if isinstance(source, SyncIterSource):
             if source.blocking:
@@ -219,7 +236,7 @@ class Response:
                 await anyio.lowlevel.checkpoint()
             return
         token = _current_token()
-        home = self._home or self._bind(token)
+        home = home or self._bind(token)
         if home.portal is not None:
             await anyio.to_thread.run_sync(self._pull_via_portal, home.portal, seen)
         elif home.token == token:
@@ -247,6 +264,10 @@ class Response:
             if self._home is None:
                 if token is not None:
                     self._home = _Home(token=token, thread=threading.get_ident())
+                    if isinstance(self._source, HTTPSource):
+                        # dropped mid-stream without aclose(): no loop call is possible from a
+                        # finalizer, so cut the connection synchronously
+                        self._finalizer = weakref.finalize(self, self._source.abort)
                 else:
                     portal = PortalThread()
                     self._home = _Home(portal=portal)
@@ -272,34 +293,75 @@ class Response:
                 raise RuntimeError(_HOME_GONE) from exc
 
     async def _pull_local(self, seen: int) -> None:
-        """In the home loop: read until the log grows past `seen` or ends."""
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:
-            while len(self._log) <= seen and not self._log.finished:
-                await self._step()
+        """In the home loop: return once the log holds more than `seen` items or has finished.
 
-    async def _step(self) -> None:
+        One consumer at a time is the puller (`_pulling`); the others wait on `_wakeup`, an
+        `anyio.Event` created by the first waiter and dropped (after `set()`) by the next append,
+        so a waiter wakes once per batch of items, not once per item, and appends cost nothing
+        when nobody waits. The puller does one step per call and returns to its own consumer at
+        once: while the next chunks are already buffered it goes on pulling without a single task
+        switch, and the waiters catch up with the whole batch when it next waits for the network."""
+        log = self._log
+        items = log.items
+        while len(items) <= seen and not log.finished:
+            if self._pulling:
+                wakeup = self._wakeup
+                if wakeup is None:
+                    wakeup = self._wakeup = anyio.Event()
+                await wakeup.wait()
+                continue
+            self._pulling = True
+            try:
+                waited = await self._step()
+            finally:
+                self._pulling = False
+                self._wake()
+            if waited:  # the only moments a cancellation of this consumer can have come in
+                await anyio.lowlevel.checkpoint_if_cancelled()
+
+    def _wake(self) -> None:
+        wakeup = self._wakeup
+        if wakeup is not None:
+            self._wakeup = None
+            wakeup.set()
+
+    async def _step(self) -> bool:
+        """Read one unit (a network chunk, a payload), append what the pipeline makes of it, and
+        say whether that had to wait (for the connection, for the network).
+
+        The step runs shielded from cancellation, so that a cancelled consumer never leaves the
+        shared stream half-read, nor a request half-sent that another consumer would send again:
+        it is cancelled right after the step (which the connect and read timeouts bound).
+        `aclose()` cancels a step in flight. The read is started by hand (`send(None)`): a read
+        served from data already buffered completes there and then, and tells us so."""
         source = self._source
         assert not isinstance(source, SyncIterSource)
         pipeline = self._pipeline
-        if not source.opened:
+        waited = True
+        with anyio.CancelScope(shield=True) as scope:
+            self._read_scope = scope
             try:
-                await source.open(pipeline)
-            except Exception as exc:  # a request that failed for good (after its retries)
-                self._append(pipeline.fail(exc))
-        if not self._log.finished:
-            with anyio.CancelScope(shield=True) as scope:
-                self._read_scope = scope
+                if not source.opened:  # once: `open()` marks the source opened before it sends
+                    await source.open(pipeline)
+                else:
+                    waited = False
+                step = source.step(pipeline)
                 try:
-                    items = await source.step(pipeline)
-                except Exception as exc:
-                    items = pipeline.fail(exc)
-                finally:
-                    self._read_scope = None
-                self._append(items)
+                    trap = step.send(None)
+                except StopIteration as done:
+                    items: list[Item] = done.value
+                else:
+                    waited = True
+                    items = await _Resume(step, trap)
+            except Exception as exc:  # a failed request (after its retries), a failed read
+                items = pipeline.fail(exc)
+            finally:
+                self._read_scope = None
+            self._append(items)
         if self._log.finished:
             await self._close_local_source()
+            return True
+        return waited
 
     def _pull_sync(self, seen: int) -> None:
         source = self._source
@@ -313,28 +375,43 @@ class Response:
                     items = pipeline.fail(exc)
                 self._append(items)
             if self._log.finished:
+                self._settle()
                 source.close()
 
     def _append(self, items: list[Item]) -> None:
         log = self._log
-        if log.finished:
-            return  # closed meanwhile: what a cancelled read brought is dropped
         try:
-            log.extend(items)
+            if not log.extend_open(items):
+                return  # closed meanwhile: what a cancelled read brought is dropped
         except ReplayOverflowError as exc:
             log.finish(exc)
+            self._settle()
             return
+        finally:
+            self._wake()
         if self._pipeline.ended:
             log.finish(self._pipeline.error)
 
     async def _close_local_source(self) -> None:
         source = self._source
         assert not isinstance(source, SyncIterSource)
+        self._settle()
         with anyio.CancelScope(shield=True):
             await source.aclose()
         home = self._home
         if home is not None and home.portal is not None:
             home.portal.stop_soon()
+
+    def _settle(self) -> None:
+        """The stream stopped outside the pipeline (closed, overflowed): keep the structured data
+        as far as it arrived, for `async_get_data(partial=True)`. Called where the parser runs
+        (the home loop, or under the sync lock), never while a chunk is being fed."""
+        pipeline = self._pipeline
+        if pipeline.snapshot is None and not pipeline.ended:
+            try:
+                pipeline.snapshot = pipeline.parser.snapshot()
+            except Exception:  # noqa: BLE001 # pragma: no cover - snapshot() does not raise by contract
+                pipeline.snapshot = None
 
     # ------------------------------------------------------------------ closing
     async def aclose(self) -> None:
@@ -349,6 +426,7 @@ class Response:
         source = self._source
         if isinstance(source, SyncIterSource):
             with self._sync_lock:
+                self._settle()
                 source.close()
             return
         home = self._home
@@ -357,6 +435,8 @@ class Response:
         if home.portal is not None:
             await anyio.to_thread.run_sync(self._close_via_portal, home.portal)
         elif home.token == _current_token():
+            self._settle()
+            self._wake()
             await self._close_local()
         elif home.thread != threading.get_ident():
             await anyio.to_thread.run_sync(self._close_via_loop, home)
@@ -379,6 +459,7 @@ class Response:
         source = self._source
         if isinstance(source, SyncIterSource):
             with self._sync_lock:
+                self._settle()
                 source.close()
         elif home is not None:
             if home.portal is not None:
@@ -390,10 +471,12 @@ class Response:
         with anyio.CancelScope(shield=True):
             if self._read_scope is not None:
                 self._read_scope.cancel()
-            if self._lock is None:
-                self._lock = anyio.Lock()
-            async with self._lock:
-                await self._close_local_source()
+            while self._pulling:  # let the puller leave its (cancelled) step first
+                wakeup = self._wakeup
+                if wakeup is None:
+                    wakeup = self._wakeup = anyio.Event()
+                await wakeup.wait()
+            await self._close_local_source()
 
     def _close_via_portal(self, portal: PortalThread) -> None:
         try:
@@ -602,6 +685,41 @@ class _SyncView(_View):
     def close(self) -> None:
         """Stop this view (nothing to release; the response goes on for the others)."""
         self._pending = StopIteration()
+
+
+class _Resume:
+    """Awaits the rest of a coroutine that `_step` started by hand and that suspended.
+
+    `step.send(None)` runs a read until it completes (StopIteration: the data was buffered) or
+    must wait; then it returns what the coroutine yields to the event loop (a future on asyncio,
+    a trap on trio), which must reach the loop at once: awaiting this object passes it up, then
+    every value and exception between the loop and the coroutine, as `yield from` would. `_step`
+    does this inside its shield, so any cancel scope the read enters nests inside the shield."""
+
+    __slots__ = ("_coro", "_trap")
+
+    def __init__(self, coro: Coroutine[Any, Any, list[Item]], trap: Any) -> None:
+        self._coro = coro
+        self._trap = trap
+
+    def __await__(self) -> Generator[Any, Any, list[Item]]:
+        coro, trap = self._coro, self._trap
+        while True:
+            try:
+                sent = yield trap
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                try:
+                    trap = coro.throw(exc)
+                except StopIteration as done:
+                    return done.value  # pyright: ignore[reportUnknownVariableType]
+            else:
+                try:
+                    trap = coro.send(sent)
+                except StopIteration as done:
+                    return done.value  # pyright: ignore[reportUnknownVariableType]
 
 
 def _finalize(source: _Source, portal: PortalThread) -> None:

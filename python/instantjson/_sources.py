@@ -68,20 +68,29 @@ class HTTPSource:
         self.opened = False
 
     async def open(self, pipeline: Pipeline) -> None:
+        self.opened = True  # first: one request, even if this attempt is cancelled or fails
         self.stream = await self._opener()
-        self.opened = True
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
     async def step(self, pipeline: Pipeline) -> list[Item]:
         assert self.stream is not None
-        chunk = await self.stream.receive()
-        return pipeline.feed_bytes(chunk) if chunk is not None else pipeline.end()
+        try:
+            chunk = await self.stream.chunks.__anext__()
+        except StopAsyncIteration:
+            return pipeline.end()
+        return pipeline.feed_bytes(chunk)
 
     async def aclose(self) -> None:
         self.opened = True  # never (re)open after a close
         if self.stream is not None:
             await self.stream.aclose()
+
+    def abort(self) -> None:
+        """Cut the connection synchronously (see `ByteStream.abort`)."""
+        self.opened = True
+        if self.stream is not None:
+            self.stream.abort()
 
 
 class AsyncIterSource:

@@ -14,11 +14,13 @@ messages and bodies.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .._client import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
+from .._exceptions import ProviderStreamError, StreamIncompleteError
 from .._parts import Item, empty_usage
 
 if TYPE_CHECKING:
@@ -26,7 +28,19 @@ if TYPE_CHECKING:
 
     import httpx
 
-__all__ = ["Prompt", "ProviderAdapter", "ProviderModel", "RequestSpec", "Structured"]
+__all__ = [
+    "Prompt",
+    "ProviderAdapter",
+    "ProviderModel",
+    "RequestSpec",
+    "StreamAdapter",
+    "Structured",
+    "ToolCall",
+    "as_int",
+    "compact_json",
+    "normalize_usage_counts",
+    "system_text",
+]
 
 Structured = Literal["auto", "native", "prompt"]
 
@@ -162,6 +176,11 @@ class ProviderModel:
     def _secrets(self) -> tuple[str, ...]:
         return (self.__api_key,) if self.__api_key else ()
 
+    def uses_native_structured(self) -> bool:
+        """Whether requests with an output spec also carry the provider's structured-output field
+        (`structured="auto"`: yes, except where a subclass knows better)."""
+        return self.structured != "prompt"
+
     def build_request(self, prompt: Prompt) -> RequestSpec:
         """The HTTP request for `prompt` (sans-IO)."""
         raise NotImplementedError
@@ -169,6 +188,11 @@ class ProviderModel:
     def new_adapter(self) -> ProviderAdapter:
         """A fresh adapter for one response of this provider."""
         raise NotImplementedError
+
+
+def system_text(prompt: Prompt) -> str:
+    """The system prompt and the output instruction, joined (empty when neither is set)."""
+    return "\n\n".join(part for part in (prompt.system, prompt.instruction) if part)
 
 
 def normalize_usage_counts(
@@ -199,3 +223,162 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+def compact_json(value: Any) -> str:
+    """Compact JSON text of an arguments object (the normalized form of object-valued arguments)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class ToolCall:
+    """One tool call as an adapter assembles it: `index` is the normalized, per-response index."""
+
+    __slots__ = ("args", "closed", "extra", "id", "index", "name")
+
+    def __init__(self, index: int, call_id: str | None, name: str | None) -> None:
+        self.index = index
+        self.id = call_id
+        self.name = name
+        self.args: list[str] = []
+        self.closed = False
+        self.extra: dict[str, Any] = {}
+
+    @property
+    def arguments(self) -> str:
+        return "".join(self.args)
+
+    def message(self) -> dict[str, Any]:
+        """The call in `original_done`: Chat Completions shape, plus `incomplete` and extras."""
+        out: dict[str, Any] = {
+            "id": self.id or f"call_{self.index}",
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments or "{}"},
+        }
+        if not self.closed:
+            out["incomplete"] = True
+        out.update(self.extra)
+        return out
+
+
+class StreamAdapter(ProviderAdapter):
+    """Helpers shared by the adapters of the event-typed APIs (Responses, Anthropic, Ollama, Gemini).
+
+    Subclasses call `_text()`, `_reasoning()`, `_refusal()`, `_open_call()` / `_call_args()` while
+    feeding, set `terminated` on the provider's terminal marker and `raw_usage`, and implement
+    `_usage()` (normalize `raw_usage`) and `_finish_reason()` (the normalized reason, or None when
+    the stream gave none). `finish()` then ends successfully or with `StreamIncompleteError`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusal_parts: list[str] = []
+        self.calls: list[ToolCall] = []
+        self.terminated = False
+        self.raw_usage: Mapping[str, Any] | None = None
+
+    # ---------------------------------------------------------------- feeding helpers
+    def _text(self, text: Any, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.text_parts.append(text)
+            items.append(("delta", text))
+
+    def _reasoning(self, text: Any, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.reasoning_parts.append(text)
+            items.append(("reasoning_delta", text))
+
+    def _refusal(self, text: Any, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.refusal_parts.append(text)
+            items.append(("extra", {"refusal": text}))
+
+    def _open_call(
+        self, call_id: Any, name: Any, items: list[Item], arguments: str = "", *, closed: bool = False
+    ) -> ToolCall:
+        """Start a call (an id is synthesized when the provider gives none) and emit its first fragment."""
+        index = len(self.calls)
+        call = ToolCall(index, call_id if isinstance(call_id, str) and call_id else f"call_{index}", None)
+        if isinstance(name, str) and name:
+            call.name = name
+        call.closed = closed
+        self.calls.append(call)
+        if arguments:
+            call.args.append(arguments)
+        items.append(("tool_calls", {"index": index, "id": call.id, "name": call.name, "arguments_delta": arguments}))
+        return call
+
+    def _call_args(self, call: ToolCall, text: Any, items: list[Item], name: Any = None) -> None:
+        """More arguments text (and/or a late name: set once, never overwritten or concatenated)."""
+        late = None
+        if isinstance(name, str) and name and call.name is None:
+            call.name = late = name
+        if isinstance(text, str) and text:
+            call.args.append(text)
+        else:
+            text = ""
+        if text or late:
+            items.append(("tool_calls", {"index": call.index, "id": None, "name": late, "arguments_delta": text}))
+
+    def _reconcile_args(self, call: ToolCall, full: Any, items: list[Item]) -> None:
+        """An authoritative full arguments text (`*.done`): emit what the deltas missed."""
+        if isinstance(full, str) and full:
+            have = call.arguments
+            if full != have and full.startswith(have):
+                self._call_args(call, full[len(have) :], items)
+
+    # ---------------------------------------------------------------- ending
+    def _usage(self) -> dict[str, int | None] | None:
+        raise NotImplementedError
+
+    def _finish_reason(self) -> str | None:
+        raise NotImplementedError
+
+    def _message(self) -> dict[str, Any]:
+        """The assembled message of `original_done` (subclasses add their native form)."""
+        return {
+            "role": "assistant",
+            "content": self.text,
+            "reasoning": self.reasoning or None,
+            "refusal": "".join(self.refusal_parts) or None,
+            "tool_calls": [call.message() for call in self.calls],
+        }
+
+    def _incomplete_message(self) -> str:
+        return "the stream ended before its terminal marker"
+
+    def complete(self) -> list[Item]:
+        """A payload source ended: the terminal marker is a payload of these APIs, so this is
+        the end of the body (no marker -> `StreamIncompleteError`)."""
+        return self.finish()
+
+    def finish(self) -> list[Item]:
+        if self.ended:
+            return []
+        if self.raw_usage is not None:
+            self.meta["usage"] = self._usage()
+        finish = self._finish_reason() if self.terminated else None
+        if finish is None:
+            return self.fail(StreamIncompleteError(self._incomplete_message(), provider=self.provider))
+        self.ended = True
+        self.meta["finish_reason"] = finish
+        items: list[Item] = []
+        open_calls = [call.index for call in self.calls if not call.closed]
+        if open_calls:
+            items.append(("extra", {"incomplete_tool_calls": open_calls}))
+        text = self.text
+        reasoning = self.reasoning
+        items += [("done", text), ("reasoning_done", reasoning), ("original_done", self._message())]
+        items.append(("meta", dict(self.meta)))
+        return items
+
+    def fail(self, exc: BaseException) -> list[Item]:
+        if not self.ended and self.raw_usage is not None and self.meta["usage"] is None:
+            self.meta["usage"] = self._usage()
+        return super().fail(exc)
+
+    def stream_error(self, message: Any, code: Any, body: Any) -> list[Item]:
+        """End with the provider's in-band error."""
+        text = message if isinstance(message, str) and message else "the provider sent an error in the stream"
+        if isinstance(code, bool) or not isinstance(code, (str, int)) or code == "":
+            code = None
+        return self.fail(ProviderStreamError(text, code=code, provider=self.provider, body=body))

@@ -22,11 +22,19 @@ Faults (`fault=`), after `fault_after` stream frames when that applies:
 
 HTTP faults hit every request, or only the first `fault_times` ones (then the script is
 served), which is how retries are tested.
+
+Every API is served at its real path (`_wire/`): `/v1/chat/completions`, `/v1/responses`,
+`/v1/messages`, `/api/chat` and `/v1beta/models/{model}:streamGenerateContent?alt=sse`, each
+streaming the same script in its own format (and a non-streaming reply when asked for one).
+`raw=` replays a recorded body instead (any of those paths, as 200 with the path's content
+type), cut into `chunk`-sized pieces of *bytes*, each written on its own; faults apply to the
+pieces. That is how the recorded streams of `shared/provider-streams/` are checked over HTTP.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import select
 import socket
 import threading
@@ -121,11 +129,14 @@ class _Handler(BaseHTTPRequestHandler):
             extra = {"Retry-After": _seconds(mock.retry_after)} if mock.retry_after is not None else {}
             self._json(status, wire.error_body(status, _MESSAGES.get(status, "error")), extra)
             return
+        if mock.raw is not None:
+            self._stream(mock, wire, mock._raw_pieces(), batch=False)  # pyright: ignore[reportPrivateUsage]
+            return
         script = mock._script  # pyright: ignore[reportPrivateUsage]
         if not wire.is_streaming(self.path, body):  # pyright: ignore[reportUnknownArgumentType]
-            self._json(200, wire.complete_body(script, body))  # pyright: ignore[reportUnknownArgumentType]
+            self._json(200, wire.complete_body(script, body, self.path))  # pyright: ignore[reportUnknownArgumentType]
             return
-        self._stream(mock, wire, script, body)  # pyright: ignore[reportUnknownArgumentType]
+        self._stream(mock, wire, wire.stream_frames(script, body, self.path))  # pyright: ignore[reportUnknownArgumentType]
 
     def _json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -137,8 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, mock: MockLLMServer, wire: WireFormat, script: Script, body: Mapping[str, Any]) -> None:
-        frames = wire.stream_frames(script, body)
+    def _stream(self, mock: MockLLMServer, wire: WireFormat, frames: Sequence[bytes], *, batch: bool = True) -> None:
         fault = mock.fault
         after = mock.fault_after if mock.fault_after is not None else len(frames) // 2
         after = max(0, min(after, len(frames)))
@@ -152,11 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:
-            self._write_frames(mock, head)
+            self._write_frames(mock, head, batch)
             if fault == "inband_error":
                 self._write_frames(mock, [wire.inband_error_frame(INBAND_MESSAGE)])
             elif fault == "malformed":
-                self._write_frames(mock, [wire.malformed_frame(), *tail])
+                self._write_frames(mock, [wire.malformed_frame(), *tail], batch)
             elif fault == "cut":
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -181,8 +191,13 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return True
 
-    def _write_frames(self, mock: MockLLMServer, frames: Sequence[bytes]) -> None:
+    def _write_frames(self, mock: MockLLMServer, frames: Sequence[bytes], batch: bool = True) -> None:
         write = self.wfile.write
+        if mock.delay <= 0 and not batch:  # raw replay: one write per piece, so reads see small pieces
+            for frame in frames:
+                write(b"%x\r\n%s\r\n" % (len(frame), frame))
+                self.wfile.flush()
+            return
         if mock.delay <= 0:
             batch = bytearray()
             for frame in frames:
@@ -213,6 +228,8 @@ class MockLLMServer:
     `chunk=(1, 8)`: each streamed piece has 1 to 8 characters (an int: exactly that many),
     chosen by a `random.Random(seed)`. `delay`: seconds between frames. `tool_calls`: a list of
     `{"name", "arguments" (str or dict), "id"?}`. `reasoning`: text streamed before the answer.
+    `raw`: a recorded response body to replay verbatim (in `chunk`-sized byte pieces) instead of
+    the script, whatever the path asked for.
     Listens on 127.0.0.1 only, on a free port (or `port=`); `url` is `http://127.0.0.1:PORT` and OpenAI-style
     clients use `url + "/v1"`. `requests` lists what it received.
     """
@@ -231,6 +248,7 @@ class MockLLMServer:
         fault_times: int | None = None,
         retry_after: float | None = None,
         port: int = 0,
+        raw: bytes | str | None = None,
     ) -> None:
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(sorted(FAULTS))}")
@@ -243,6 +261,9 @@ class MockLLMServer:
         self.delay = float(delay)
         self.port = port
         self._script = Script.build(answer, reasoning, tool_calls, sizes, seed)
+        self.raw: bytes | None = raw.encode() if isinstance(raw, str) else raw
+        self._sizes = sizes
+        self._seed = seed
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -254,6 +275,19 @@ class MockLLMServer:
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "not started"
         return f"<MockLLMServer {where} fault={self.fault!r}>"
+
+    def _raw_pieces(self) -> list[bytes]:
+        """The raw body cut into `chunk`-sized pieces of bytes (the same cut for every request)."""
+        assert self.raw is not None
+        rng = random.Random(self._seed)
+        low, high = max(1, self._sizes[0]), max(1, self._sizes[0], self._sizes[1])
+        pieces: list[bytes] = []
+        i = 0
+        while i < len(self.raw):
+            n = rng.randint(low, high)
+            pieces.append(self.raw[i : i + n])
+            i += n
+        return pieces
 
     @property
     def pieces(self) -> tuple[str, ...]:

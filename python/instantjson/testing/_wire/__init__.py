@@ -4,7 +4,18 @@ A wire format renders a `Script` (the scripted answer, cut into token-sized piec
 frames its API streams, plus its error bodies and a non-streaming reply. The server owns HTTP,
 timing and faults; it asks the format for bytes. Serving another API (`/v1/responses`,
 `/v1/messages`, `/api/chat`, `/v1beta/models/{model}:streamGenerateContent`) is one module
-with a `WireFormat` subclass, added to `WIRE_FORMATS`.
+with a `WireFormat` subclass, added to `WIRE_FORMATS`:
+
+| module             | path                                                  | framing             |
+|--------------------|-------------------------------------------------------|---------------------|
+| `openai_chat`      | `/v1/chat/completions`                                | SSE `data:`, [DONE] |
+| `openai_responses` | `/v1/responses`                                       | SSE `event:`+`data:`|
+| `anthropic`        | `/v1/messages`                                        | SSE `event:`+`data:`|
+| `ollama`           | `/api/chat`                                           | NDJSON              |
+| `gemini`           | `/v1beta/models/{model}:streamGenerateContent?alt=sse` | SSE `data:`, CRLF   |
+
+(Gemini also answers `:generateContent`, and `:streamGenerateContent` without `alt=sse` with
+one JSON array, as the real endpoint does.)
 """
 
 from __future__ import annotations
@@ -17,7 +28,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["WIRE_FORMATS", "Script", "ToolCallScript", "WireFormat", "find_wire_format", "split_tokens"]
+__all__ = [
+    "WIRE_FORMATS",
+    "Script",
+    "ToolCallScript",
+    "WireFormat",
+    "arguments_value",
+    "find_wire_format",
+    "prompt_tokens",
+    "split_tokens",
+]
 
 
 def split_tokens(text: str, sizes: tuple[int, int], rng: random.Random) -> list[str]:
@@ -92,14 +112,15 @@ class WireFormat:
         raise NotImplementedError
 
     def is_streaming(self, path: str, body: Mapping[str, Any]) -> bool:
+        """Whether the request (`path` with its query) asks for a stream."""
         return bool(body.get("stream"))
 
-    def stream_frames(self, script: Script, body: Mapping[str, Any]) -> list[bytes]:
+    def stream_frames(self, script: Script, body: Mapping[str, Any], path: str = "") -> list[bytes]:
         """Every frame of a successful stream, terminal marker included; faults count these."""
         raise NotImplementedError
 
-    def complete_body(self, script: Script, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The non-streaming reply."""
+    def complete_body(self, script: Script, body: Mapping[str, Any], path: str = "") -> Any:
+        """The non-streaming reply (a JSON value)."""
         raise NotImplementedError
 
     def error_body(self, status: int, message: str) -> dict[str, Any]:
@@ -115,10 +136,29 @@ class WireFormat:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
 
-def _registry() -> list[WireFormat]:
-    from .openai_chat import OpenAIChatWire
+def prompt_tokens(body: Mapping[str, Any]) -> int:
+    """A made-up but stable prompt token count: a quarter of the request body's JSON length."""
+    return max(1, len(json.dumps(body, separators=(",", ":"))) // 4)
 
-    return [OpenAIChatWire()]
+
+def arguments_value(call: ToolCallScript) -> Any:
+    """A scripted call's arguments as a JSON value (for the APIs that send an object)."""
+    from ..._core import loads
+
+    try:
+        return loads(call.arguments) if call.arguments.strip() else {}
+    except ValueError:
+        return {}
+
+
+def _registry() -> list[WireFormat]:
+    from .anthropic import AnthropicWire
+    from .gemini import GeminiWire
+    from .ollama import OllamaWire
+    from .openai_chat import OpenAIChatWire
+    from .openai_responses import OpenAIResponsesWire
+
+    return [OpenAIChatWire(), OpenAIResponsesWire(), AnthropicWire(), OllamaWire(), GeminiWire()]
 
 
 WIRE_FORMATS: list[WireFormat] = _registry()

@@ -40,7 +40,7 @@ class OpenAIChatWire(WireFormat):
     def matches(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/") in ("/v1/chat/completions", "/chat/completions")
 
-    def stream_frames(self, script: Script, body: Mapping[str, Any]) -> list[bytes]:
+    def stream_frames(self, script: Script, body: Mapping[str, Any], path: str = "") -> list[bytes]:
         model = str(body.get("model") or "mock-model")
         head = _dumps(
             {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
@@ -88,7 +88,7 @@ class OpenAIChatWire(WireFormat):
             "completion_tokens_details": {"reasoning_tokens": len(script.reasoning_pieces)},
         }
 
-    def complete_body(self, script: Script, body: Mapping[str, Any]) -> dict[str, Any]:
+    def complete_body(self, script: Script, body: Mapping[str, Any], path: str = "") -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": script.answer}
         if script.reasoning:
             message["reasoning_content"] = script.reasoning

@@ -1,0 +1,305 @@
+"""Anthropic Messages (`POST {base_url}/v1/messages`, `"stream": true`).
+
+`Anthropic` sends `x-api-key` (default `$ANTHROPIC_API_KEY`) and `anthropic-version`, the
+system prompt in the top-level `system` field, and `max_tokens` (required by the API; 4096
+unless `options` sets it). The Messages API has no JSON-Schema output field in its stable
+version, so an output spec goes into the system prompt only.
+
+`AnthropicAdapter` maps the SSE events (`data.type` is used, so payloads from the official SDK
+work too; the SDK's helper events `text`, `thinking`, `input_json`, ... are ignored, their raw
+twins carry the same data):
+
+* `content_block_delta`: `text_delta` -> `delta`; `thinking_delta` -> `reasoning_delta`
+  (empty ones dropped); `signature_delta` -> `extra {"signature", "index"}`;
+  `input_json_delta` -> `tool_calls` fragments of the block's call (merge key: the block
+  `index`; `content_block_start.input`, always `{}`, is ignored); `citations_delta` ->
+  `extra {"citation"}`. `redacted_thinking` blocks -> `extra {"redacted_thinking": data}`.
+* Thinking signatures and redacted thinking are kept in `original_done["content_blocks"]`, the
+  assembled native content blocks, ready to be sent back on the next turn.
+* Usage: `message_start.message.usage`, then each `message_delta.usage` overwrites the keys it
+  carries (the counts are cumulative: never added). Normalized: `input_tokens = input_tokens +
+  cache_creation_input_tokens + cache_read_input_tokens` (Anthropic's `input_tokens` excludes
+  the cache), `cached_input_tokens = cache_read_input_tokens`, `reasoning_tokens =
+  output_tokens_details.thinking_tokens` when present.
+* `stop_reason`: end_turn / stop_sequence / pause_turn -> stop, max_tokens /
+  model_context_window_exceeded -> length, tool_use -> tool_calls, refusal -> content_filter.
+* A `tool_use` block still open at the end (`max_tokens` cut it mid-JSON) is marked
+  `incomplete` in `original_done` (and listed in `extra {"incomplete_tool_calls"}`); its
+  arguments are what arrived, never repaired.
+* `event: error` ends the stream with `ProviderStreamError` (code: the error type, e.g.
+  `overloaded_error`); a body that ends without `message_stop` ends it with
+  `StreamIncompleteError`. `ping`, unknown events and unknown block types are ignored;
+  a repeated `message_start` (proxies) only refreshes the usage.
+* A non-streaming reply (a `message` object) is read as a whole stream.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+from .._client import RequestSpec
+from ._base import (
+    Prompt,
+    ProviderModel,
+    StreamAdapter,
+    ToolCall,
+    as_int,
+    compact_json,
+    normalize_usage_counts,
+    system_text,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .._parts import Item
+
+__all__ = ["Anthropic", "AnthropicAdapter", "normalize_anthropic_usage"]
+
+ANTHROPIC_VERSION: Final = "2023-06-01"
+DEFAULT_MAX_TOKENS: Final = 4096
+
+_FINISH: Final[dict[str, str]] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+
+def normalize_anthropic_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
+    """Normalize a (merged) Anthropic usage object (see the module docstring)."""
+    base = as_int(usage.get("input_tokens"))
+    created = as_int(usage.get("cache_creation_input_tokens"))
+    read = as_int(usage.get("cache_read_input_tokens"))
+    counts = [n for n in (base, created, read) if n is not None]
+    input_tokens = sum(counts) if counts else None
+    output = as_int(usage.get("output_tokens"))
+    details: Any = usage.get("output_tokens_details")
+    reasoning = as_int(details.get("thinking_tokens")) if isinstance(details, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    return normalize_usage_counts(input_tokens, output, None, reasoning, read)
+
+
+class _Block:
+    __slots__ = ("call", "closed", "data", "parts", "signature", "type")
+
+    def __init__(self, kind: str, data: dict[str, Any]) -> None:
+        self.type = kind
+        self.data = data
+        self.parts: list[str] = []
+        self.signature: str | None = None
+        self.call: ToolCall | None = None
+        self.closed = False
+
+
+class AnthropicAdapter(StreamAdapter):
+    """Anthropic Messages events -> normalized items (see the module docstring)."""
+
+    provider: ClassVar[str] = "anthropic"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._blocks: dict[Any, _Block] = {}
+        self._order: list[_Block] = []
+        self._usage_raw: dict[str, Any] = {}
+
+    def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
+        if self.ended:
+            return []
+        items: list[Item] = [("original_delta", payload)]
+        kind: Any = payload.get("type") or event
+        if kind == "content_block_delta":
+            self._on_delta(payload, items)
+        elif kind == "content_block_start":
+            self._on_start(payload, items)
+        elif kind == "content_block_stop":
+            block = self._blocks.get(payload.get("index"))
+            if block is not None:
+                block.closed = True
+                if block.call is not None:
+                    block.call.closed = True
+        elif kind == "message_delta":
+            delta: Any = payload.get("delta")
+            if isinstance(delta, dict) and delta.get("stop_reason"):  # pyright: ignore[reportUnknownMemberType]
+                self.meta["raw_finish_reason"] = delta["stop_reason"]
+            self._merge_usage(payload.get("usage"))
+        elif kind == "message_start":
+            message: Any = payload.get("message")
+            if isinstance(message, dict):
+                self._on_message_start(message)  # pyright: ignore[reportUnknownArgumentType]
+        elif kind == "message_stop":
+            self.terminated = True
+            return items + self.finish()
+        elif kind == "error" or (kind is None and payload.get("error")):
+            error: Any = payload.get("error")
+            if not isinstance(error, dict):
+                error = {"message": error} if isinstance(error, str) else {}
+            return items + self.stream_error(error.get("message"), error.get("type"), dict(payload))  # pyright: ignore[reportUnknownMemberType]
+        elif kind == "message":
+            self._on_whole_message(payload, items)
+            return items + self.finish()
+        return items
+
+    def _on_message_start(self, message: Mapping[str, Any]) -> None:
+        if self.meta["id"] is None and message.get("id"):
+            self.meta["id"] = message["id"]
+        if self.meta["model"] is None and message.get("model"):
+            self.meta["model"] = message["model"]
+        self._merge_usage(message.get("usage"))
+
+    def _merge_usage(self, usage: Any) -> None:
+        if isinstance(usage, dict):
+            self._usage_raw.update({k: v for k, v in usage.items() if v is not None})  # pyright: ignore[reportUnknownVariableType]
+            self.raw_usage = self._usage_raw
+
+    def _on_start(self, payload: Mapping[str, Any], items: list[Item]) -> None:
+        content: Any = payload.get("content_block")
+        if not isinstance(content, dict):
+            return
+        data: dict[str, Any] = dict(content)  # pyright: ignore[reportUnknownArgumentType]
+        kind = str(data.get("type"))
+        block = _Block(kind, data)
+        self._blocks[payload.get("index", len(self._order))] = block
+        self._order.append(block)
+        if kind == "text":
+            self._add(block, data.get("text"), items, self._text)
+        elif kind == "thinking":
+            self._add(block, data.get("thinking"), items, self._reasoning)
+            if data.get("signature"):
+                block.signature = data["signature"]
+        elif kind == "redacted_thinking":
+            items.append(("extra", {"redacted_thinking": data.get("data")}))
+        elif kind == "tool_use":
+            block.call = self._open_call(data.get("id"), data.get("name"), items)
+
+    def _add(self, block: _Block, text: Any, items: list[Item], sink: Any) -> None:
+        if isinstance(text, str) and text:
+            block.parts.append(text)
+            sink(text, items)
+
+    def _on_delta(self, payload: Mapping[str, Any], items: list[Item]) -> None:
+        block = self._blocks.get(payload.get("index"))
+        delta: Any = payload.get("delta")
+        if block is None or not isinstance(delta, dict):
+            return
+        kind: Any = delta.get("type")  # pyright: ignore[reportUnknownMemberType]
+        if kind == "text_delta":
+            self._add(block, delta.get("text"), items, self._text)  # pyright: ignore[reportUnknownMemberType]
+        elif kind == "thinking_delta":
+            self._add(block, delta.get("thinking"), items, self._reasoning)  # pyright: ignore[reportUnknownMemberType]
+        elif kind == "signature_delta":
+            signature: Any = delta.get("signature")  # pyright: ignore[reportUnknownMemberType]
+            if isinstance(signature, str) and signature:
+                block.signature = (block.signature or "") + signature
+                items.append(("extra", {"signature": signature, "index": payload.get("index")}))
+        elif kind == "input_json_delta" and block.call is not None:
+            self._call_args(block.call, delta.get("partial_json"), items)  # pyright: ignore[reportUnknownMemberType]
+        elif kind == "citations_delta":
+            citation: Any = delta.get("citation")  # pyright: ignore[reportUnknownMemberType]
+            block.data.setdefault("citations", []).append(citation)
+            items.append(("extra", {"citation": citation}))
+
+    def _on_whole_message(self, message: Mapping[str, Any], items: list[Item]) -> None:
+        """A non-streaming reply: replay its content blocks as a stream."""
+        self._on_message_start(message)
+        content: Any = message.get("content")
+        for index, block in enumerate(content if isinstance(content, list) else []):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            if not isinstance(block, dict):
+                continue
+            start = dict(block)  # pyright: ignore[reportUnknownArgumentType]
+            kind = start.get("type")
+            if kind == "tool_use":
+                start_input = start.pop("input", None)
+                self._on_start({"index": index, "content_block": start}, items)
+                call = self._blocks[index].call
+                if call is not None:
+                    self._call_args(call, compact_json(start_input) if start_input is not None else "", items)
+            else:
+                self._on_start({"index": index, "content_block": start}, items)
+            self._blocks[index].closed = True
+            call = self._blocks[index].call
+            if call is not None:
+                call.closed = True
+        if message.get("stop_reason"):
+            self.meta["raw_finish_reason"] = message["stop_reason"]
+        self.terminated = True
+
+    def _usage(self) -> dict[str, int | None] | None:
+        return normalize_anthropic_usage(self._usage_raw)
+
+    def _finish_reason(self) -> str | None:
+        raw = self.meta["raw_finish_reason"]
+        if not raw:
+            return None
+        return _FINISH.get(raw, "stop")
+
+    def _incomplete_message(self) -> str:
+        return "the stream ended without a stop_reason" if self.terminated else "the stream ended without message_stop"
+
+    def _message(self) -> dict[str, Any]:
+        message = super()._message()
+        blocks: list[dict[str, Any]] = []
+        for block in self._order:
+            data = dict(block.data)
+            if block.type == "text":
+                data["text"] = "".join(block.parts)
+            elif block.type == "thinking":
+                data["thinking"] = "".join(block.parts)
+                data["signature"] = block.signature or ""
+            elif block.type == "tool_use" and block.call is not None:
+                data["input"] = block.call.arguments or "{}"
+                if not block.closed:
+                    data["incomplete"] = True
+            blocks.append(data)
+        message["content_blocks"] = blocks
+        return message
+
+
+class Anthropic(ProviderModel):
+    """Anthropic's Messages API (`/v1/messages`).
+
+    ```python
+    model = Anthropic(model="claude-sonnet-4-5", options={"max_tokens": 2048})
+    ```
+    The API key defaults to `$ANTHROPIC_API_KEY`. `base_url` is the host root
+    (`https://api.anthropic.com`; the mock server: `server.url`).
+    """
+
+    provider: ClassVar[str] = "anthropic"
+    framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    default_base_url: ClassVar[str] = "https://api.anthropic.com"
+    api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
+
+    def uses_native_structured(self) -> bool:
+        return False  # no stable JSON-Schema output field: the instruction goes into `system`
+
+    def build_request(self, prompt: Prompt) -> RequestSpec:
+        messages: list[Mapping[str, Any]] = list(prompt.messages)
+        if prompt.input is not None:
+            messages.append({"role": "user", "content": prompt.input})
+        body: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": DEFAULT_MAX_TOKENS,
+            "messages": messages,
+            "stream": True,
+        }
+        system = system_text(prompt)
+        if system:
+            body["system"] = system
+        body.update(self.options)
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream",
+            "anthropic-version": ANTHROPIC_VERSION,
+            **self.headers,
+        }
+        key = self._api_key()
+        if key:
+            headers["x-api-key"] = key
+        return RequestSpec("POST", f"{self.base_url}/v1/messages", headers, body, secrets=self._secrets())
+
+    def new_adapter(self) -> AnthropicAdapter:
+        return AnthropicAdapter()
