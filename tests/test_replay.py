@@ -7,11 +7,13 @@ everyone; nothing (task, thread, connection) is left behind.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from instantjson._agent import Agent
@@ -355,3 +357,113 @@ def _wait_threads(before: int) -> None:
         if t.name == "instantjson-response":
             t.join(timeout=5)
     assert threading.active_count() <= before
+
+
+# ---------------------------------------------------------------------------- opening, partial, abandon
+class _SlowOpen(httpx.AsyncBaseTransport):
+    """A real transport whose responses take `delay` more seconds to come back once the request
+    is on the wire (a slow time to first byte)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._real.handle_async_request(request)
+        try:
+            await anyio.sleep(self.delay)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+            raise
+        return response
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+@pytest.mark.anyio
+async def test_consumer_cancelled_while_opening_causes_no_second_request() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER) as server:
+        transport = _SlowOpen(0.3)
+        response = new_response(server, transport=transport)
+        with anyio.move_on_after(0.05) as scope:
+            await response.async_get_text()
+        assert scope.cancelled_caught
+        assert await response.async_get_text() == SEED_ANSWER  # goes on with the same request
+        assert await response.async_get_data() == SEED_ANSWER_VALUE
+        assert len(server.requests) == 1
+        assert server.wait_idle(5)
+
+
+@pytest.mark.anyio
+async def test_aclose_while_opening_ends_at_once() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER) as server:
+        transport = _SlowOpen(30.0)
+        response = new_response(server, transport=transport)
+        failures: list[BaseException] = []
+
+        async def reader() -> None:
+            try:
+                await response.async_get_text()
+            except ResponseClosedError as exc:
+                failures.append(exc)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(reader)
+                await anyio.sleep(0.05)
+                await response.aclose()
+        assert len(failures) == 1 and len(server.requests) <= 1
+        assert server.wait_idle(5)
+        assert await response.async_get_text(partial=True) == ""
+        assert await response.async_get_data(partial=True) is None
+
+
+@pytest.mark.anyio
+async def test_partial_getters_return_what_arrived_once_ended() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, fault="inband_error", fault_after=30) as server:
+        response = new_response(server)
+        with anyio.fail_after(10):
+            text = await response.async_get_text(partial=True)  # waits for the end, then no raise
+        assert text and SEED_ANSWER.startswith(text) and text != SEED_ANSWER
+        data = await response.async_get_data(partial=True)
+        assert isinstance(data, dict) and SEED_ANSWER_VALUE["title"].startswith(data.get("title", ""))
+        meta = await response.async_get_meta(partial=True)
+        assert meta is not None and meta["finish_reason"] == "error"
+        with pytest.raises(ProviderStreamError):
+            await response.async_get_data()
+        assert response.get_text(partial=True) == text  # sync twin: ended, a plain replay
+
+
+@pytest.mark.anyio
+async def test_partial_data_of_a_closed_response_is_its_snapshot() -> None:
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.001) as server:
+        response = new_response(server)
+        got = ""
+        async for piece in response.get_async_generator(type="delta"):
+            got += piece
+            if len(got) > 40:
+                break
+        await response.aclose()
+        assert server.wait_idle(5)
+        data = await response.async_get_data(partial=True)
+        assert isinstance(data, dict) and data["title"] == SEED_ANSWER_VALUE["title"]
+        assert SEED_ANSWER.startswith(await response.async_get_text(partial=True))
+
+
+@pytest.mark.anyio
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_async_response_dropped_mid_stream_releases_its_connection() -> None:
+    # trio rightly warns about the abandoned async generators of httpx's body: use
+    # `async with response:` or `aclose()`. The connection must be cut anyway.
+    async with MockLLMServer(answer=SEED_ANSWER, delay=0.002) as server:
+        response = new_response(server)
+        view = response.get_async_generator(type="delta")
+        for _ in range(3):
+            await view.__anext__()
+        assert server.open_connections == 1
+        del view, response
+        gc.collect()
+        assert await anyio.to_thread.run_sync(server.wait_idle, 5)
+        assert len(server.requests) == 1

@@ -4,20 +4,29 @@ Design (a *pull* design: no background task)
 --------------------------------------------
 The seed never writes `async with`, so a response cannot own a task group that outlives the
 caller's code. Instead there is no producer task at all: the consumer (view or getter) that
-needs an item nobody has read yet becomes the puller. Under the response's lock it reads the
-next network chunk, runs it through the pipeline (Rust framing -> provider adapter -> instant
-parser) and appends the resulting items to the `ReplayLog`; other consumers wait on the same
-lock, then find the new items in the log. Consequences:
+needs an item nobody has read yet becomes the puller. It reads the next unit (a network chunk),
+runs it through the pipeline (Rust framing -> provider adapter -> instant parser) and appends
+the resulting items to the `ReplayLog`; consumers that need more while someone pulls wait on an
+`anyio.Event` that the next append sets, then find the new items in the log. Consequences:
 
-* one request on the wire, started lazily by the first consumer or getter;
+* one request on the wire, started lazily by the first consumer or getter: the source is
+  marked opened before the request goes out, and the opening step is shielded like a read, so
+  a consumer cancelled while the connection is being opened never causes a second request;
 * getters resolve with no view reading: they simply pull to the end;
 * a consumer that `break`s just stops pulling; the others go on;
-* the read-decode-append step is shielded from cancellation, so a cancelled consumer never
-  leaves the shared stream half-read (it is cancelled right after that step; a stalled
-  connection is bounded by the read timeout);
+* each step (open, read, decode, append) is shielded from cancellation, so a cancelled consumer
+  never leaves the shared stream half-read: it is cancelled right after that step (a stalled
+  connection is bounded by the connect and read timeouts; `aclose()` cancels at once);
+* it is cheap: the puller returns to its own consumer after each chunk, and while further
+  chunks are already buffered it keeps pulling without a task switch; the waiters then catch
+  up with the whole batch at once. Appends wake nobody when nobody waits;
 * the HTTP response (and its client) is closed in the puller as soon as the end is reached,
   on `await response.aclose()` / `async with response:` exit (which also cancels a read in
-  flight), and, for responses driven by sync code, when the response is garbage collected.
+  flight), and as a last resort when the response is garbage collected mid-stream: a response
+  driven by sync code closes its connection in its helper thread; one driven by async code has
+  its socket shut down at once (a finalizer cannot call into a loop), and the loop's
+  async-generator finalizer then closes httpx's body stream (trio warns about that, rightly).
+  Release a response you stop reading early with `async with response:` or `aclose()`.
   No task ever exists, so none can be left behind.
 
 Loops and threads
@@ -38,8 +47,14 @@ twin), and any consumer after the home loop has stopped mid-stream (its connecti
 consume a response inside one `asyncio.run()` / `trio.run()`, or use the sync views).
 
 Replay rules (DESIGN.md section 3): every view replays from the first event; an error is
-appended as `("error", exc)`, views yield everything before it then raise it, getters raise it
-except with `partial=True` (then they return what arrived); nothing is re-requested.
+appended as `("error", exc)`, views yield everything before it then raise it, getters raise it;
+nothing is re-requested.
+
+`partial=True` getters wait, like the others, until the response has ended (normally, with an
+error, or closed by `aclose()`), then return what arrived instead of raising: the text so far,
+the data as the instant parser's `snapshot()` sees it, the meta if it came. They never hang
+on an ended response; on one whose home loop has stopped mid-stream they raise `RuntimeError`
+(that response can never end).
 """
 
 from __future__ import annotations
@@ -142,10 +157,13 @@ class Response:
     events as `("instant", InstantEvent)`.
 
     Getters (sync twins without `async_`): `async_get_text()`, `async_get_data()`,
-    `async_get_meta()`, each with `partial=True` to get what arrived even after an error;
+    `async_get_meta()`, each waiting for the end, each with `partial=True` to get what arrived
+    (rather than an exception) once the response ended with an error or was closed;
     `async_get_data_object()` for a pydantic output model. `response.result is response`.
 
-    Close early with `await response.aclose()` or `async with response: ...`.
+    To stop early, release the connection with `async with response: ...` or
+    `await response.aclose()` (`with response:` / `close()` in sync code). A response dropped
+    mid-stream without either has its connection cut when it is garbage collected.
     """
 
     def __init__(
@@ -410,7 +428,7 @@ class Response:
         if pipeline.snapshot is None and not pipeline.ended:
             try:
                 pipeline.snapshot = pipeline.parser.snapshot()
-            except Exception:  # noqa: BLE001 # pragma: no cover - snapshot() does not raise by contract
+            except Exception:  # pragma: no cover - snapshot() does not raise by contract
                 pipeline.snapshot = None
 
     # ------------------------------------------------------------------ closing
@@ -556,19 +574,21 @@ class Response:
         return None
 
     async def async_get_text(self, *, partial: bool = False) -> str:
-        """The whole answer text (waits for the end). `partial=True`: the text that arrived,
-        even when the stream failed."""
+        """The whole answer text (waits for the end). `partial=True`: once the response has
+        ended (normally, with an error, or closed), the text that arrived, instead of raising."""
         await self._drain()
         return self._text(partial)
 
     async def async_get_data(self, *, partial: bool = False) -> Any:
         """The parsed structured answer (the instant parser's final value; waits for the end).
-        `partial=True`: the value as far as it arrived (jsonriver snapshot rules), even on error."""
+        `partial=True`: once the response has ended (normally, with an error, or closed), the value
+        as far as it arrived (the parser's `snapshot()`, jsonriver rules), instead of raising."""
         await self._drain()
         return self._data(partial)
 
     async def async_get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
-        """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end)."""
+        """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end).
+        `partial=True`: once ended, the meta if it came (None if not), instead of raising."""
         await self._drain()
         return self._meta(partial)
 
@@ -707,7 +727,7 @@ class _Resume:
         while True:
             try:
                 sent = yield trap
-            except GeneratorExit:
+            except GeneratorExit:  # noqa: PERF203 - this loop runs per wait for the network, not per chunk
                 coro.close()
                 raise
             except BaseException as exc:

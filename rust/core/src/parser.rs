@@ -130,8 +130,13 @@ impl Default for Parser {
     }
 }
 
-/// Outcome of the inner loop for one piece of input.
-type Step = ParseResult<()>;
+/// The parser failed; the error itself is stored in `Parser::error` (kept out of the return
+/// values of the hot functions, which then stay a register wide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Failed;
+
+/// Outcome of one step of the machine.
+type Step<T = ()> = Result<T, Failed>;
 
 impl Parser {
     pub fn new(opts: ParserOptions) -> Self {
@@ -246,7 +251,8 @@ impl Parser {
         self.bytes_total += len as u64;
         if let Some(limit) = self.opts.max_input_len {
             if self.bytes_total > limit {
-                return Err(self.fail(ParseErrorKind::InputTooLarge(limit), "", 0));
+                let _ = self.fail(ParseErrorKind::InputTooLarge(limit), "", 0);
+                return Err(self.stored_error());
             }
         }
         Ok(())
@@ -255,7 +261,15 @@ impl Parser {
     fn end_feed<S: Sink>(&mut self, result: Step, sink: &mut S) -> ParseResult<()> {
         // Whatever happened, text decoded so far is handed out (a failed parser keeps it too).
         self.flush_delta(sink);
-        result
+        result.map_err(|Failed| self.stored_error())
+    }
+
+    /// The error that failed the parser (always set when a step returned `Failed`).
+    #[cold]
+    fn stored_error(&self) -> ParseError {
+        self.error
+            .clone()
+            .unwrap_or_else(|| self.make_error(ParseErrorKind::ExpectedValue, "", 0))
     }
 
     fn feed_bytes<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Step {
@@ -303,6 +317,12 @@ impl Parser {
                     rest = &rest[bad - n..];
                 }
             }
+        }
+        // Model output arrives in pieces of a few bytes, mostly ASCII: a word-at-a-time check
+        // settles those without the general validator.
+        if rest.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            return self.run(unsafe { std::str::from_utf8_unchecked(rest) }, sink);
         }
         loop {
             match simdutf8::compat::from_utf8(rest) {
@@ -396,12 +416,11 @@ impl Parser {
     /// Parse one piece of valid text.
     fn run<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
         let r = self.run_inner(s, sink);
-        if let Err(e) = &r {
-            if self.error.is_none() {
-                self.error = Some(e.clone());
-            }
+        if s.is_ascii() {
+            self.end_ascii_piece(s.len());
+        } else {
+            self.end_piece(s);
         }
-        self.end_piece(s);
         r
     }
 
@@ -454,7 +473,7 @@ impl Parser {
     }
 
     /// A structural byte (not whitespace) in one of the between-tokens states.
-    fn structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    fn structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let c = s.as_bytes()[i];
         let lenient = self.opts.lenient;
         match self.state {
@@ -536,7 +555,7 @@ impl Parser {
     }
 
     /// The first byte of a value.
-    fn begin_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    fn begin_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let c = s.as_bytes()[i];
         let lenient = self.opts.lenient;
         match c {
@@ -607,16 +626,12 @@ impl Parser {
         if self.state == State::Finished {
             return Ok(());
         }
-        let result = self.finish_inner(sink);
-        if let Err(e) = &result {
-            self.error = Some(e.clone());
-        } else {
-            self.state = State::Finished;
-        }
-        result
+        self.finish_inner(sink).map_err(|Failed| self.stored_error())?;
+        self.state = State::Finished;
+        Ok(())
     }
 
-    fn finish_inner<S: Sink>(&mut self, sink: &mut S) -> ParseResult<()> {
+    fn finish_inner<S: Sink>(&mut self, sink: &mut S) -> Step {
         if self.utf8_carry_len > 0 {
             self.flush_bad_carry(sink)?;
         }
@@ -628,7 +643,7 @@ impl Parser {
                 sink.scalar(self.seg(), number_value(&num, self.num_is_float));
                 self.value_done();
             } else if !self.opts.lenient {
-                return Err(self.eof_error("in a number"));
+                return Err(self.fail_at_end(ParseErrorKind::UnexpectedEof("in a number")));
             }
         }
         if self.state == State::AfterProbe {
@@ -645,7 +660,7 @@ impl Parser {
                 _ if self.top().is_some_and(|f| f.is_object) => "in an object",
                 _ => "in an array",
             };
-            return Err(self.eof_error(what));
+            return Err(self.fail_at_end(ParseErrorKind::UnexpectedEof(what)));
         }
         let started = !matches!(
             self.state,
@@ -659,7 +674,7 @@ impl Parser {
         );
         if !started || (self.depth == 0 && self.state != State::Str) {
             // Nothing began, or only an unfinished root number or literal.
-            return Err(self.eof_error_kind(ParseErrorKind::NoValue));
+            return Err(self.fail_at_end(ParseErrorKind::NoValue));
         }
         self.truncated = true;
         if self.state == State::Str {

@@ -1,8 +1,7 @@
 //! Lenient mode before the JSON: prose, ```` ```json ```` fences, and a number or literal at the
 //! very start that stays on probation until what follows shows it was not the first word of prose.
 
-use super::{Parser, State};
-use crate::errors::ParseResult;
+use super::{Parser, State, Step};
 use crate::event::{Seg, Sink};
 
 pub(super) const MAX_FENCE_INFO: usize = 32;
@@ -17,7 +16,7 @@ impl Parser {
     }
 
     /// Lenient: after a probed root scalar, whitespace or a closing fence confirm it as the root.
-    pub(super) fn after_probe<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    pub(super) fn after_probe<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let i = self.skip_ws(s, i)?;
         match s.as_bytes().get(i) {
             None => Ok(i),
@@ -38,7 +37,7 @@ impl Parser {
     }
 
     /// Lenient: before the JSON. Finds the first `{`, a `[` that starts JSON, or a JSON fence.
-    pub(super) fn prose<S: Sink>(&mut self, s: &str, mut i: usize, sink: &mut S) -> ParseResult<usize> {
+    pub(super) fn prose<S: Sink>(&mut self, s: &str, mut i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         while i < b.len() {
             let c = b[i];

@@ -1,8 +1,8 @@
 //! Whitespace and comments, and positions: line, column and character offset for errors,
 //! counted without keeping any earlier input.
 
-use super::{Parser, State};
-use crate::errors::{ParseError, ParseErrorKind, ParseResult};
+use super::{Failed, Parser, State, Step};
+use crate::errors::{ParseError, ParseErrorKind};
 use crate::path::push_seg;
 use crate::utf8::count_chars;
 
@@ -39,10 +39,9 @@ impl Parser {
 
     /// Build the error, remember it (the parser is failed from now on) and return it.
     #[cold]
-    pub(super) fn fail(&mut self, kind: ParseErrorKind, s: &str, at: usize) -> ParseError {
-        let e = self.make_error(kind, s, at);
-        self.error = Some(e.clone());
-        e
+    pub(super) fn fail(&mut self, kind: ParseErrorKind, s: &str, at: usize) -> Failed {
+        self.error = Some(self.make_error(kind, s, at));
+        Failed
     }
 
     /// Where the parser is: the open containers, plus the member in progress when a value is.
@@ -63,14 +62,23 @@ impl Parser {
     pub(super) fn end_piece(&mut self, s: &str) {
         let b = s.as_bytes();
         if let Some(start) = self.line_start.take() {
-            let head = count_chars(&b[..start]);
             let tail = count_chars(&b[start..]);
-            self.chars_before += head + tail;
+            self.chars_before += count_chars(&b[..start]) + tail;
             self.line_chars_before = tail;
         } else {
             let n = count_chars(b);
             self.chars_before += n;
             self.line_chars_before += n;
+        }
+    }
+
+    /// `end_piece` for a piece known to be ASCII: as many characters as bytes.
+    pub(super) fn end_ascii_piece(&mut self, len: usize) {
+        let len = len as u64;
+        self.chars_before += len;
+        match self.line_start.take() {
+            Some(start) => self.line_chars_before = len - start as u64,
+            None => self.line_chars_before += len,
         }
     }
 
@@ -84,7 +92,7 @@ impl Parser {
     // Always inlined: measured, this check on every token is a tenth of the parse otherwise.
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    pub(super) fn skip_ws(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+    pub(super) fn skip_ws(&mut self, s: &str, i: usize) -> Step<usize> {
         // Most tokens follow one another directly: check that before the general loop.
         match s.as_bytes().get(i) {
             Some(&c) if c > b' ' && c != b'/' && self.comment == Comment::None => Ok(i),
@@ -92,7 +100,7 @@ impl Parser {
         }
     }
 
-    pub(super) fn skip_ws_slow(&mut self, s: &str, mut i: usize) -> ParseResult<usize> {
+    pub(super) fn skip_ws_slow(&mut self, s: &str, mut i: usize) -> Step<usize> {
         let b = s.as_bytes();
         loop {
             if self.comment != Comment::None {
@@ -151,19 +159,16 @@ impl Parser {
         i
     }
 
+    /// Fail at the end of input (`finish()`), where the position is the end of the stream.
     #[cold]
-    pub(super) fn eof_error(&self, what: &'static str) -> ParseError {
-        self.eof_error_kind(ParseErrorKind::UnexpectedEof(what))
-    }
-
-    #[cold]
-    pub(super) fn eof_error_kind(&self, kind: ParseErrorKind) -> ParseError {
-        ParseError {
+    pub(super) fn fail_at_end(&mut self, kind: ParseErrorKind) -> Failed {
+        self.error = Some(ParseError {
             kind,
             offset: self.chars_before,
             line: self.line,
             column: self.line_chars_before + 1,
             path: self.error_path(),
-        }
+        });
+        Failed
     }
 }

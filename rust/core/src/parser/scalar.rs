@@ -1,8 +1,8 @@
 //! Numbers and bare words: the RFC 8259 number grammar checked byte by byte (a number is
 //! complete only at its delimiter or at the end of input), literals, and lenient spellings.
 
-use super::{Parser, State};
-use crate::errors::{ParseErrorKind, ParseResult};
+use super::{Parser, State, Step};
+use crate::errors::ParseErrorKind;
 use crate::event::{Scalar, Sink};
 
 /// Where the number grammar is (RFC 8259 section 6).
@@ -87,7 +87,7 @@ pub(super) enum LitMatch {
 
 impl Parser {
     /// Inside a number, from byte `i`.
-    pub(super) fn number<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    pub(super) fn number<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         let mut j = i;
         while j < b.len() && is_number_byte(b[j]) {
@@ -161,7 +161,7 @@ impl Parser {
     }
 
     /// A bad number: an error, or (lenient, on probation at the start) the start of prose.
-    pub(super) fn number_error(&mut self, why: &'static str, s: &str, j: usize) -> ParseResult<usize> {
+    pub(super) fn number_error(&mut self, why: &'static str, s: &str, j: usize) -> Step<usize> {
         if self.probe {
             return Ok(self.abandon_probe(j));
         }
@@ -180,7 +180,7 @@ impl Parser {
     }
 
     /// Inside a bare word, from byte `i`.
-    pub(super) fn literal<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    pub(super) fn literal<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         let mut j = i;
         while j < b.len() && b[j].is_ascii_alphabetic() {
@@ -206,7 +206,7 @@ impl Parser {
         Ok(j)
     }
 
-    pub(super) fn literal_error(&mut self, s: &str, j: usize) -> ParseResult<usize> {
+    pub(super) fn literal_error(&mut self, s: &str, j: usize) -> Step<usize> {
         if self.probe {
             return Ok(self.abandon_probe(j));
         }

@@ -1,8 +1,8 @@
 //! Strings and keys: the fast scan for plain text, escapes (held back until complete, surrogate
 //! pairs joined), and the quick path for a key whose text and `:` arrive together.
 
-use super::{Parser, State};
-use crate::errors::{ParseErrorKind, ParseResult};
+use super::{Parser, State, Step};
+use crate::errors::ParseErrorKind;
 use crate::event::Sink;
 
 /// Escape handling inside a string.
@@ -78,7 +78,7 @@ pub(super) fn hex_value(c: u8) -> Option<u16> {
 impl Parser {
     /// A `"` key: when the whole key (without escapes) and its `:` are in this piece, take them
     /// in one step; otherwise fall back to the byte-by-byte states.
-    pub(super) fn quick_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+    pub(super) fn quick_key(&mut self, s: &str, i: usize) -> Step<usize> {
         let b = s.as_bytes();
         let j = scan_string(b, i + 1, b'"');
         if j >= b.len() || b[j] != b'"' {
@@ -121,7 +121,7 @@ impl Parser {
     }
 
     /// Inside a string value, from byte `i`.
-    pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> ParseResult<usize> {
+    pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         // Fast path: the whole rest of the string is in this piece, with no escape.
         if self.esc == Esc::None && self.scratch.is_empty() {
@@ -153,7 +153,7 @@ impl Parser {
     }
 
     /// Inside a key, from byte `i`.
-    pub(super) fn string_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+    pub(super) fn string_key(&mut self, s: &str, i: usize) -> Step<usize> {
         let (j, closed) = self.string_body(s, i)?;
         if closed {
             self.take_key();
@@ -162,7 +162,7 @@ impl Parser {
         Ok(j)
     }
 
-    pub(super) fn check_string_len(&mut self, len: usize, s: &str, at: usize) -> ParseResult<()> {
+    pub(super) fn check_string_len(&mut self, len: usize, s: &str, at: usize) -> Step<()> {
         match self.opts.max_string_len {
             Some(limit) if len > limit => Err(self.fail(ParseErrorKind::StringTooLong(limit), s, at)),
             _ => Ok(()),
@@ -171,7 +171,7 @@ impl Parser {
 
     /// Decode string content into `scratch` until the closing quote or the end of the piece.
     /// Returns the index after what was consumed and whether the string closed.
-    pub(super) fn string_body(&mut self, s: &str, mut i: usize) -> ParseResult<(usize, bool)> {
+    pub(super) fn string_body(&mut self, s: &str, mut i: usize) -> Step<(usize, bool)> {
         let b = s.as_bytes();
         while i < b.len() {
             if self.esc != Esc::None {
@@ -207,7 +207,7 @@ impl Parser {
     }
 
     /// One step of escape decoding at byte `i` (inside an escape).
-    pub(super) fn escape(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+    pub(super) fn escape(&mut self, s: &str, i: usize) -> Step<usize> {
         let c = s.as_bytes()[i];
         let lenient = self.opts.lenient;
         match self.esc {
@@ -292,7 +292,7 @@ impl Parser {
     }
 
     /// A complete `\uXXXX` code unit, with the high surrogate before it if there was one.
-    pub(super) fn code_unit(&mut self, code: u16, high: Option<u16>, s: &str, i: usize) -> ParseResult<()> {
+    pub(super) fn code_unit(&mut self, code: u16, high: Option<u16>, s: &str, i: usize) -> Step<()> {
         match (high, code) {
             (Some(h), 0xdc00..=0xdfff) => {
                 let cp = 0x10000 + ((u32::from(h) - 0xd800) << 10) + (u32::from(code) - 0xdc00);
@@ -309,7 +309,7 @@ impl Parser {
         Ok(())
     }
 
-    pub(super) fn lone_surrogate(&mut self, s: &str, i: usize) -> ParseResult<()> {
+    pub(super) fn lone_surrogate(&mut self, s: &str, i: usize) -> Step<()> {
         if self.opts.lenient {
             self.scratch.push('\u{fffd}');
             Ok(())
@@ -319,7 +319,7 @@ impl Parser {
     }
 
     /// Lenient: an unquoted key.
-    pub(super) fn bare_key(&mut self, s: &str, i: usize) -> ParseResult<usize> {
+    pub(super) fn bare_key(&mut self, s: &str, i: usize) -> Step<usize> {
         let b = s.as_bytes();
         let mut j = i;
         while j < b.len() && is_bare_key_byte(b[j]) {
