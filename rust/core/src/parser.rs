@@ -9,7 +9,7 @@
 use crate::errors::{ParseError, ParseErrorKind, ParseResult};
 use crate::event::{Seg, Sink};
 use crate::options::ParserOptions;
-use crate::utf8::sequence_len;
+use crate::utf8::{sequence_len, validate};
 
 mod lenient;
 mod position;
@@ -284,10 +284,9 @@ impl Parser {
             buf[..n].copy_from_slice(&self.utf8_carry[..n]);
             buf[n..n + take].copy_from_slice(&rest[..take]);
             let total = n + take;
-            let bad = match simdutf8::compat::from_utf8(&buf[..total]) {
-                Ok(_) => None,
-                Err(e) if e.valid_up_to() > 0 => None,
-                Err(e) => match e.error_len() {
+            let bad = match validate(&buf[..total]) {
+                Ok(_) | Err((1.., _)) => None,
+                Err((0, error_len)) => match error_len {
                     None => {
                         // Still incomplete: this whole (short) chunk joins the held-back bytes.
                         self.utf8_carry[..total].copy_from_slice(&buf[..total]);
@@ -325,14 +324,13 @@ impl Parser {
             return self.run(unsafe { std::str::from_utf8_unchecked(rest) }, sink);
         }
         loop {
-            match simdutf8::compat::from_utf8(rest) {
+            match validate(rest) {
                 Ok(s) => return self.run(s, sink),
-                Err(e) => {
-                    let valid = e.valid_up_to();
-                    // SAFETY: `valid_up_to` is the length of the longest valid UTF-8 prefix.
+                Err((valid, error_len)) => {
+                    // SAFETY: `valid` is the length of the longest valid UTF-8 prefix.
                     let s = unsafe { std::str::from_utf8_unchecked(&rest[..valid]) };
                     self.run(s, sink)?;
-                    if let Some(bad) = e.error_len() {
+                    if let Some(bad) = error_len {
                         self.bad_utf8(sink)?;
                         rest = &rest[valid + bad..];
                     } else {

@@ -25,3 +25,15 @@ pub fn sequence_len(lead: u8) -> usize {
         _ => 0,
     }
 }
+
+/// Checks `bytes` as UTF-8: `Ok` for valid text, else the length of the valid prefix and the
+/// length of the invalid sequence after it (`None`: the input ends inside a sequence). Short
+/// inputs (a model token) use the standard library's check, long ones a SIMD validator.
+#[inline]
+pub fn validate(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
+    if bytes.len() < 64 {
+        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+    } else {
+        simdutf8::compat::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+    }
+}

@@ -75,8 +75,11 @@ fn frames_to_py(py: Python<'_>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
     Ok(PyList::new(py, out)?.unbind())
 }
 
-fn finish_call(py: Python<'_>, result: Result<(), FramingError>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
-    // Frames completed before an error are still decoded; the error wins.
+/// Run one decoder step and convert its frames. Frames completed before an error are still
+/// decoded; the error wins.
+fn decode(py: Python<'_>, step: impl FnOnce(&mut Vec<SseFrame>) -> Result<(), FramingError>) -> PyResult<Py<PyList>> {
+    let mut frames = Vec::new();
+    let result = step(&mut frames);
     let list = frames_to_py(py, frames)?;
     match result {
         Ok(()) => Ok(list),
@@ -106,16 +109,12 @@ impl PySseDecoder {
 
     /// Decode one network chunk; returns the frames it completed.
     fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
-        let mut frames = Vec::new();
-        let r = self.inner.feed(chunk, &mut frames);
-        finish_call(py, r, frames)
+        decode(py, |frames| self.inner.feed(chunk, frames))
     }
 
     /// End of body: returns the last frames.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
-        let mut frames = Vec::new();
-        let r = self.inner.finish(&mut frames);
-        finish_call(py, r, frames)
+        decode(py, |frames| self.inner.finish(frames))
     }
 }
 
@@ -137,15 +136,11 @@ impl PyNdjsonDecoder {
 
     /// Decode one network chunk; returns the frames (lines) it completed.
     fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
-        let mut frames = Vec::new();
-        let r = self.inner.feed(chunk, &mut frames);
-        finish_call(py, r, frames)
+        decode(py, |frames| self.inner.feed(chunk, frames))
     }
 
     /// End of body: a last line without a newline becomes a frame.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
-        let mut frames = Vec::new();
-        let r = self.inner.finish(&mut frames);
-        finish_call(py, r, frames)
+        decode(py, |frames| self.inner.finish(frames))
     }
 }
