@@ -29,6 +29,7 @@ stream ends, so getters in other threads never touch the parser.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
@@ -43,6 +44,12 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _MAX_JSON_BODY = 64 * 1024 * 1024
+
+_INSTANT = repeat("instant")
+"""`zip(_INSTANT, events)` makes the `("instant", event)` log items with no intermediate list."""
+
+_PLAIN = frozenset({"original_delta", "reasoning_delta", "reasoning_done", "original_done", "meta"})
+"""Events `_absorb` passes through untouched."""
 
 
 class Pipeline:
@@ -70,24 +77,26 @@ class Pipeline:
 
     def feed_bytes(self, chunk: bytes) -> list[Item]:
         """One network chunk."""
-        if self.adapter.ended:
+        adapter = self.adapter
+        if adapter.ended:
             return []
         if self._json_body is not None:
             self._json_body += chunk
             if len(self._json_body) > _MAX_JSON_BODY:
-                return self.fail(ProviderStreamError("the JSON body is too large", provider=self.adapter.provider))
+                return self.fail(ProviderStreamError("the JSON body is too large", provider=adapter.provider))
             return []
         out: list[Item] = []
-        adapter = self.adapter
+        absorb = self._absorb
+        feed = adapter.feed
         for frame in self._decoder.feed(chunk):
             value = frame.value
             if value is not None:
                 if isinstance(value, dict):
-                    self._absorb(adapter.feed(frame.event, value), out)  # pyright: ignore[reportUnknownArgumentType]
+                    absorb(feed(frame.event, value), out)  # pyright: ignore[reportUnknownArgumentType]
             elif frame.error is not None and frame.data.strip() not in adapter.markers:
-                self._absorb(adapter.fail(frame.error), out)
+                absorb(adapter.fail(frame.error), out)
             else:
-                self._absorb(adapter.feed_text(frame.event, frame.data), out)
+                absorb(adapter.feed_text(frame.event, frame.data), out)
             if adapter.ended:
                 break
         return out
@@ -135,37 +144,43 @@ class Pipeline:
         return out
 
     def _absorb(self, items: list[Item], out: list[Item]) -> None:
-        parser = self.parser
+        # The hot path: per streamed chunk, usually `original_delta` then one `delta`. Items are
+        # appended as they are (no copies), the parser's events go in without an intermediate
+        # list, and the common events are tested first (a frozenset lookup for the pass-through
+        # ones costs less than a chain of comparisons).
+        append = out.append
         for item in items:
             event = item[0]
-            if event == "tool_calls":
-                out.append(item)
-                self._feed_tool(item[1], out)
-                continue
-            if event == "extra" and "incomplete_tool_calls" in item[1]:
-                for index in item[1]["incomplete_tool_calls"]:
-                    tool = self._tools.get(index)
-                    if tool is not None:
-                        tool.failed = True
             if event == "delta":
-                out.append(item)
+                append(item)
                 self._fed = True
                 if self.parse_error is None:
                     try:
-                        events = parser.feed(item[1])
+                        events = self.parser.feed(item[1])
                     except ParseError as exc:
                         self.parse_error = exc
-                        out.append((PARSE_ERROR, exc))
+                        append((PARSE_ERROR, exc))
                     else:
-                        out.extend([("instant", ev) for ev in events])
-                continue
-            if event == "done":
-                self._finish_parser(out)
-                self._finish_tools(out)
-            elif event == "error":
-                self.error = item[1]
-                self._keep_snapshot()
-            out.append(item)
+                        for ev in events:  # usually 0 or 1: a plain loop beats a comprehension or zip
+                            append(("instant", ev))
+            elif event in _PLAIN:
+                append(item)
+            elif event == "tool_calls":
+                append(item)
+                self._feed_tool(item[1], out)
+            else:
+                if event == "extra" and "incomplete_tool_calls" in item[1]:
+                    for index in item[1]["incomplete_tool_calls"]:
+                        tool = self._tools.get(index)
+                        if tool is not None:
+                            tool.failed = True
+                elif event == "done":
+                    self._finish_parser(out)
+                    self._finish_tools(out)
+                elif event == "error":
+                    self.error = item[1]
+                    self._keep_snapshot()
+                append(item)
 
     def _feed_tool(self, fragment: Any, out: list[Item]) -> None:
         index = fragment.get("index")
@@ -180,7 +195,7 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out.extend([("instant", ev) for ev in events])
+                out += zip(_INSTANT, events)
 
     def _finish_tools(self, out: list[Item]) -> None:
         for tool in self._tools.values():
@@ -192,12 +207,12 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out.extend([("instant", ev) for ev in events])
+                out += zip(_INSTANT, events)
 
     def _finish_parser(self, out: list[Item]) -> None:
         if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
             try:
-                out.extend([("instant", ev) for ev in self.parser.finish()])
+                out += zip(_INSTANT, self.parser.finish())
                 self.final_value = self.parser.value
             except ParseError as exc:
                 self.parse_error = exc

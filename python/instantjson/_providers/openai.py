@@ -100,6 +100,12 @@ def normalize_openai_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
     return normalize_usage_counts(prompt, output, total, reasoning, cached)
 
 
+_RARE_DELTA_KEYS: Final = frozenset(
+    {"reasoning_content", "reasoning", "reasoning_details", "refusal", "tool_calls", "function_call"}
+)
+"""Delta keys besides `content` that `_feed_delta` reads: a delta with none of them is plain text."""
+
+
 class _Call:
     __slots__ = ("args", "id", "index", "name")
 
@@ -122,38 +128,53 @@ class ChatCompletionsAdapter(ProviderAdapter):
         self.calls: list[_Call] = []
         self._by_index: dict[Any, _Call] = {}
         self._raw_usage: Mapping[str, Any] | None = None
+        self._need_ids = True  # meta id or model still unknown
         self.terminated = False
 
     def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
+        # The hot path (one call per streamed chunk): locals over attributes, one lookup per key,
+        # and a chunk whose delta carries nothing but text skips the rarer fields at once.
         if self.ended:
             return []
         items: list[Item] = [("original_delta", payload)]
-        meta = self.meta
-        error: Any = payload.get("error")
-        if error or payload.get("object") == "error":
+        get = payload.get
+        error: Any = get("error")
+        if error or get("object") == "error":
             return items + self.fail(_stream_error(payload))
-        if meta["id"] is None and payload.get("id"):
-            meta["id"] = payload["id"]
-        if meta["model"] is None and payload.get("model"):
-            meta["model"] = payload["model"]
-        usage: Any = payload.get("usage")
+        meta = self.meta
+        if self._need_ids:
+            if meta["id"] is None and get("id"):
+                meta["id"] = payload["id"]
+            if meta["model"] is None and get("model"):
+                meta["model"] = payload["model"]
+            self._need_ids = meta["id"] is None or meta["model"] is None
+        usage: Any = get("usage")
         if not isinstance(usage, dict):
-            groq: Any = payload.get("x_groq")
+            groq: Any = get("x_groq")
             usage = groq.get("usage") if isinstance(groq, dict) else None  # pyright: ignore[reportUnknownMemberType]
         if isinstance(usage, dict):
             self._raw_usage = usage  # pyright: ignore[reportUnknownMemberType]
-        choices: Any = payload.get("choices")
+        choices: Any = get("choices")
         if not choices:
             return items
         for choice in choices:
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:  # pyright: ignore[reportUnknownMemberType]
+            if not isinstance(choice, dict):
                 continue
-            delta: Any = choice.get("delta")  # pyright: ignore[reportUnknownMemberType]
+            cget: Any = choice.get  # pyright: ignore[reportUnknownMemberType]
+            if cget("index", 0) != 0:
+                continue
+            delta: Any = cget("delta")
             if not isinstance(delta, dict):
-                delta = choice.get("message")  # pyright: ignore[reportUnknownMemberType]
+                delta = cget("message")
             if isinstance(delta, dict):
-                self._feed_delta(delta, items)  # pyright: ignore[reportUnknownArgumentType]
-            raw_finish: Any = choice.get("finish_reason")  # pyright: ignore[reportUnknownMemberType]
+                if delta.keys().isdisjoint(_RARE_DELTA_KEYS):  # pyright: ignore[reportUnknownMemberType]
+                    content: Any = delta.get("content")  # pyright: ignore[reportUnknownMemberType]
+                    if isinstance(content, str) and content:
+                        self.text_parts.append(content)
+                        items.append(("delta", content))
+                else:
+                    self._feed_delta(delta, items)  # pyright: ignore[reportUnknownArgumentType]
+            raw_finish: Any = cget("finish_reason")
             if raw_finish:
                 meta["raw_finish_reason"] = raw_finish
         return items

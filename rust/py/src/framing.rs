@@ -6,7 +6,7 @@ use instantjson_core::{Parser, ParserOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
-use crate::build::{Builder, Emit, PySink};
+use crate::build::{Builder, PySink};
 use crate::errors::{framing_error, parse_error};
 use crate::event::{Node, NodeSeg};
 use crate::strings::new_str;
@@ -17,7 +17,8 @@ use crate::strings::new_str;
 /// (SSE data lines joined with newlines; one NDJSON line), `id` and `retry` the SSE fields in
 /// effect. `value` is the payload decoded as JSON when it looks like JSON (starts with `{`, `[` or
 /// `"`), else None (`[DONE]`); when it looks like JSON but is not, `value` is None and `error` holds
-/// the `ParseError`.
+/// the `ParseError`. The dicts and lists of `value` are not tracked by the cycle collector (they
+/// hold plain JSON data and a response keeps every payload): do not build cycles out of them.
 #[pyclass(frozen, module = "instantjson", name = "Frame", get_all)]
 pub struct Frame {
     event: Option<Py<PyString>>,
@@ -45,7 +46,7 @@ fn decode_payload(py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<
     if !looks_like_json {
         return Ok((py.None(), None));
     }
-    let mut builder = Builder::new(Emit::Nothing, Node::new(None, NodeSeg::Root));
+    let mut builder = Builder::untracked(Node::new(None, NodeSeg::Root));
     let mut parser = Parser::new(ParserOptions::default().with_string_deltas(false));
     let mut sink = PySink::new(py, &mut builder);
     let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));
