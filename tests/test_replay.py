@@ -266,7 +266,7 @@ async def test_aclose_cancels_a_stalled_read_in_another_task() -> None:
 
 # ---------------------------------------------------------------------------- sync views
 def test_sync_views_from_plain_code(seed_server: MockLLMServer) -> None:
-    before = threading.active_count()
+    before = _helper_threads()
     response = new_response(seed_server)
     deltas = list(response.get_generator(type="delta"))
     assert "".join(deltas) == SEED_ANSWER
@@ -351,12 +351,20 @@ def test_loop_gone_mid_stream_raises_clearly() -> None:
             anyio.run(response.async_get_text)
 
 
-def _wait_threads(before: int) -> None:
-    """The helper thread of a sync response stops by itself at the end of the stream."""
-    for t in threading.enumerate():
-        if t.name == "instantjson-response":
-            t.join(timeout=5)
-    assert threading.active_count() <= before
+def _helper_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "instantjson-response" and t.is_alive()}
+
+
+def _wait_threads(before: set[threading.Thread]) -> None:
+    """The helper thread of a sync response stops by itself at the end of the stream. Only
+    instantjson's helper threads are counted, and each is joined: the mock server's handler
+    thread for this request may still be exiting after `wait_idle()` (which returns as soon as
+    the connection is closed), so `threading.active_count()` would be racy."""
+    started = _helper_threads() - before
+    for t in started:
+        t.join(timeout=5)
+    assert not any(t.is_alive() for t in started)
+    assert _helper_threads() <= before
 
 
 # ---------------------------------------------------------------------------- opening, partial, abandon

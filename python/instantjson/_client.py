@@ -14,7 +14,9 @@ a non-JSON body is kept as (cut) text, and the API key is redacted from both.
 Each response owns its own `httpx.AsyncClient`, opened in the event loop that first pulls the
 response and closed with the response (end of stream, `aclose()`). A client is bound to the
 loop that opened its sockets, so sharing one across responses would tie every response to one
-loop (and break `asyncio.run()` twice, trio, or the sync views' helper thread).
+loop (and break `asyncio.run()` twice, trio, or the sync views' helper thread). The clients
+share one TLS context (`_shared_ssl_context()`): building one loads the whole CA bundle
+(~25 ms of CPU, in the event loop), which a client per response would pay every time.
 
 Timeouts are on by default (`DEFAULT_TIMEOUT`: connect 10 s, read 120 s between two chunks,
 write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors after the last
@@ -25,8 +27,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import random
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -38,6 +42,7 @@ from ._core import loads
 from ._exceptions import ProviderStatusError
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import AsyncIterator, Mapping, Sequence
 
 __all__ = [
@@ -218,9 +223,12 @@ class ByteStream:
     """An open streaming HTTP response: `receive()` the next body chunk (None at the end),
     `aclose()` the response and its client. Use it from the loop that opened it."""
 
-    def __init__(self, client: httpx.AsyncClient, response: httpx.Response) -> None:
+    def __init__(self, client: httpx.AsyncClient, response: httpx.Response, secrets: Sequence[str] = ()) -> None:
         self._client = client
         self._response = response
+        self.secrets: tuple[str, ...] = tuple(s for s in secrets if s)
+        """The request's credentials, which `HTTPSource` redacts from the body (a server that
+        echoes the key in an in-band error must not put it in exceptions or the replay)."""
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         # Unencoded bodies (the rule for event streams) skip httpx's decoder layer: one
         # generator less per chunk on the hot path.
@@ -273,14 +281,72 @@ class ByteStream:
             try:
                 await self._response.aclose()
                 # httpx reads through nested async generators; closing the outer one would leave
-                # the inner ones to the garbage collector (trio warns). One more read on the
-                # closed response ends the whole chain, by StopAsyncIteration or an error.
-                try:
-                    await self.chunks.__anext__()
-                except (StopAsyncIteration, Exception):
-                    pass
+                # the inner ones to the garbage collector (trio warns). Reading on from the
+                # closed response ends the whole chain, by StopAsyncIteration or an error (one
+                # read is not always enough: h11 may still hold buffered body data).
+                await _end_chain(self.chunks)
             finally:
                 await self._client.aclose()
+
+
+_ssl_lock = threading.Lock()
+_ssl_contexts: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi, or `SSL_CERT_FILE` / `SSL_CERT_DIR`), built once per
+    setting of those variables and shared by every client: creating it costs ~25 ms, in the
+    event loop. Sharing is safe: `SSLContext` is thread-safe for making connections, and httpcore
+    sets the same ALPN list (`http/1.1`) on it for every HTTP/1.1 connection."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    context = _ssl_contexts.get(key)
+    if context is None:
+        with _ssl_lock:
+            context = _ssl_contexts.get(key)
+            if context is None:
+                context = _ssl_contexts[key] = httpx.create_ssl_context()
+    return context
+
+
+async def _read_error_body(response: httpx.Response) -> bytes:
+    """At most `MAX_ERROR_BODY` bytes of an error body (never the rest: it may be huge or
+    endless), then the response is closed. Not `break` out of `async for ... aiter_bytes()`:
+    that leaves httpx's nested body generators to the garbage collector (trio warns, and the
+    connection is released late); as in `ByteStream.aclose()`, reading on from the closed
+    response ends the whole chain (`_end_chain()`)."""
+    body = bytearray()
+    pieces = response.aiter_bytes()
+    try:
+        while len(body) < MAX_ERROR_BODY:
+            try:
+                body += await pieces.__anext__()
+            except StopAsyncIteration:  # noqa: PERF203 - at most a few reads
+                break
+    except httpx.HTTPError:
+        pass  # an error body cut short still says what it says
+    finally:
+        with anyio.CancelScope(shield=True):
+            await response.aclose()
+            await _end_chain(pieces)
+    return bytes(body)
+
+
+_MAX_DRAIN_READS: Final = 1000
+
+
+async def _end_chain(chunks: AsyncIterator[bytes]) -> None:
+    """After `response.aclose()`: read on until httpx's nested body generators end (by
+    StopAsyncIteration or an error), so that none is left to the garbage collector. The
+    connection is closed, so these reads only return what h11 had already buffered (a few
+    pieces at most), then fail at once; the cap is a safety net, never reached in practice."""
+    for _ in range(_MAX_DRAIN_READS):
+        try:
+            await chunks.__anext__()
+        except (StopAsyncIteration, Exception):  # noqa: PERF203 - a few reads, once per response
+            return
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def open_stream(
@@ -293,7 +359,11 @@ async def open_stream(
 ) -> ByteStream:
     """Send `spec` and return its streaming body once a 2xx status arrived (see module docs)."""
     policy = retries if retries is not None else Retries()
-    client = httpx.AsyncClient(timeout=coerce_timeout(timeout), transport=transport)
+    client = httpx.AsyncClient(
+        timeout=coerce_timeout(timeout),
+        transport=transport,
+        verify=_shared_ssl_context(),
+    )
     attempt = 0
     try:
         while True:
@@ -308,22 +378,13 @@ async def open_stream(
                 await anyio.sleep(wait)
                 continue
             if response.is_success:
-                return ByteStream(client, response)
-            body = bytearray()
-            try:
-                async for piece in response.aiter_bytes():
-                    body += piece
-                    if len(body) >= MAX_ERROR_BODY:
-                        break
-            except httpx.HTTPError:
-                pass  # an error body cut short still says what it says
-            finally:
-                await response.aclose()
+                return ByteStream(client, response, spec.secrets)
+            body = await _read_error_body(response)
             error = status_error(
                 response.status_code,
-                bytes(body),
+                body,
                 provider=provider,
-                reason=response.reason_phrase,
+                reason=_redact(response.reason_phrase, spec.secrets),
                 secrets=spec.secrets,
             )
             wait = None

@@ -56,9 +56,9 @@ class InstantParser:
         deltas: bool = True,
         *,
         prefix: Sequence[str | int] | None = None,
-        max_string_length: int | None = None,
+        max_string_length: int | None = 16777216,
         max_number_length: int = 4096,
-        max_input_size: int | None = None,
+        max_input_size: int | None = 67108864,
     ) -> None: ...
     def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[InstantEvent]:
         """Parse the next piece of the stream and return the events it completed."""

@@ -29,7 +29,6 @@ stream ends, so getters in other threads never touch the parser.
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
@@ -45,8 +44,6 @@ __all__ = ["Pipeline"]
 
 _MAX_JSON_BODY = 64 * 1024 * 1024
 
-_INSTANT = repeat("instant")
-"""`zip(_INSTANT, events)` makes the `("instant", event)` log items with no intermediate list."""
 
 _PLAIN = frozenset({"original_delta", "reasoning_delta", "reasoning_done", "original_done", "meta"})
 """Events `_absorb` passes through untouched."""
@@ -195,7 +192,7 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out += zip(_INSTANT, events)
+                out += [("instant", ev) for ev in events]
 
     def _finish_tools(self, out: list[Item]) -> None:
         for tool in self._tools.values():
@@ -207,12 +204,12 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out += zip(_INSTANT, events)
+                out += [("instant", ev) for ev in events]
 
     def _finish_parser(self, out: list[Item]) -> None:
         if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
             try:
-                out += zip(_INSTANT, self.parser.finish())
+                out += [("instant", ev) for ev in self.parser.finish()]
                 self.final_value = self.parser.value
             except ParseError as exc:
                 self.parse_error = exc

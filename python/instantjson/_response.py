@@ -625,12 +625,24 @@ class Response:
 class _View:
     """A cursor over the log that yields what its view type selects."""
 
-    __slots__ = ("_everything", "_index", "_names", "_pairs", "_parse_errors", "_pending", "_response")
+    __slots__ = (
+        "_everything",
+        "_index",
+        "_items",
+        "_log",
+        "_names",
+        "_pairs",
+        "_parse_errors",
+        "_pending",
+        "_response",
+    )
 
     def __init__(
         self, response: Response, names: frozenset[str], pairs: bool, parse_errors: bool, everything: bool
     ) -> None:
         self._response = response
+        self._log = log = response._log  # pyright: ignore[reportPrivateUsage]
+        self._items = log.items  # the log's one list: read in place, per item, with no lookups
         self._names = names
         self._pairs = pairs
         self._parse_errors = parse_errors
@@ -643,7 +655,7 @@ class _View:
         wait for more. Raises StopIteration at the end and the stored error where it stands."""
         if self._pending is not None:
             raise self._pending
-        items = self._response._log.items  # pyright: ignore[reportPrivateUsage]
+        items = self._items
         names = self._names
         i = self._index
         n = len(items)
@@ -663,7 +675,7 @@ class _View:
                 self._index = i
                 raise value
         self._index = i
-        if self._response._log.finished and i >= len(items):  # pyright: ignore[reportPrivateUsage]
+        if self._log.finished and i >= len(items):
             raise StopIteration
         return False, None
 

@@ -11,6 +11,12 @@ A unit is `bytes`/`bytearray`/`memoryview`/`str` (wire bytes, framed by the prov
 decoder), a mapping (one decoded payload), or an object with `model_dump()` (an SDK chunk).
 A source of payloads has no terminal marker: its end counts as the provider's end.
 
+`HTTPSource` redacts the request's API key from the body bytes before the pipeline sees them
+(`Redactor`): a server that echoes the key (in an in-band error, say) must not put it in an
+exception or in the replay. A key split across two network chunks is caught too: a chunk's
+tail that could begin a key is held back until the next chunk (in practice never, since frames
+end with a newline), and is fed at the end of the body.
+
 `PortalThread` is a daemon thread running its own event loop with an anyio `BlockingPortal`:
 the home of an async source first pulled by sync code. It is a daemon so that an abandoned,
 unfinished sync response can never keep the interpreter from exiting; it stops itself once
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from ._parts import Item
     from ._pipeline import Pipeline
 
-__all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "SyncIterSource", "feed_unit"]
+__all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "Redactor", "SyncIterSource", "feed_unit"]
 
 T = TypeVar("T")
 
@@ -56,6 +62,52 @@ def feed_unit(pipeline: Pipeline, unit: Any) -> tuple[list[Item], bool]:
     raise TypeError(f"a stream source yields bytes, str or payload dicts, not {type(unit).__name__}")
 
 
+#: Shorter strings are not treated as secrets: real API keys are long, and redacting a short
+#: test key (`"k"`) would rewrite the answer itself.
+MIN_SECRET_LENGTH = 8
+
+
+class Redactor:
+    """Replaces secrets in a byte stream with `***`, whatever the chunking: the longest tail of
+    a chunk that is the start of a secret is held back and prepended to the next chunk (so a
+    chunk that ends with the first bytes of the key reaches the parser with the next one)."""
+
+    __slots__ = ("_held", "_secrets")
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = tuple(s.encode() for s in secrets if len(s) >= MIN_SECRET_LENGTH)
+        self._held = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._held + chunk if self._held else chunk
+        hold = 0
+        for secret in self._secrets:
+            if secret in data:
+                data = data.replace(secret, b"***")
+            hold = max(hold, _started(data, secret))
+        if hold:
+            self._held = data[-hold:]
+            return data[:-hold]
+        self._held = b""
+        return data
+
+    def flush(self) -> bytes:
+        """What is held back (at the end of the body: it was not a secret after all)."""
+        held, self._held = self._held, b""
+        return held
+
+
+def _started(data: bytes, secret: bytes) -> int:
+    """The length of the longest tail of `data` that is a proper prefix of `secret` (else 0)."""
+    first = secret[:1]
+    i = data.find(first, max(0, len(data) - len(secret) + 1))
+    while i != -1:
+        if secret.startswith(data[i:]):
+            return len(data) - i
+        i = data.find(first, i + 1)
+    return 0
+
+
 class HTTPSource:
     """A request to send; opened by the first pull, in that puller's loop."""
 
@@ -66,19 +118,29 @@ class HTTPSource:
         self._opener = opener
         self.stream: ByteStream | None = None
         self.opened = False
+        self._redactor: Redactor | None = None
 
     async def open(self, pipeline: Pipeline) -> None:
         self.opened = True  # first: one request, even if this attempt is cancelled or fails
         self.stream = await self._opener()
+        if self.stream.secrets:
+            self._redactor = Redactor(self.stream.secrets)
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
     async def step(self, pipeline: Pipeline) -> list[Item]:
         assert self.stream is not None
+        redactor = self._redactor
         try:
             chunk = await self.stream.chunks.__anext__()
         except StopAsyncIteration:
+            if redactor is not None:
+                held = redactor.flush()
+                if held:
+                    return pipeline.feed_bytes(held) + pipeline.end()
             return pipeline.end()
+        if redactor is not None:
+            chunk = redactor.feed(chunk)
         return pipeline.feed_bytes(chunk)
 
     async def aclose(self) -> None:

@@ -79,10 +79,31 @@ class RecordedRequest:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen() backlog is 5: a burst of concurrent clients (a load test,
+    # a thousand responses started in one loop) overflows it and the kernel resets the
+    # connections it cannot queue (httpx.ReadError / ConnectError). The kernel caps this at
+    # net.core.somaxconn.
+    request_queue_size = 4096
     mock: MockLLMServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a cut, a closed response) is normal here: stay quiet."""
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One daemon thread per connection, as `ThreadingMixIn` does, but tracked by the mock so
+        that `close()` can join them: once it returns, no handler thread and no server-side
+        socket of this server is left (tests count threads and file descriptors)."""
+        thread = threading.Thread(
+            target=self._serve_connection, args=(request, client_address), name="mock-llm-handler", daemon=True
+        )
+        self.mock._workers_started(thread)  # pyright: ignore[reportPrivateUsage]
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)  # handles, then closes the socket
+        finally:
+            self.mock._worker_done(threading.current_thread())  # pyright: ignore[reportPrivateUsage]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -268,6 +289,7 @@ class MockLLMServer:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()
+        self._workers: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -316,7 +338,8 @@ class MockLLMServer:
         return self
 
     def close(self) -> None:
-        """Stop serving, end stalled streams and close every connection."""
+        """Stop serving, end stalled streams, close every connection and wait for the handler
+        threads to end."""
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -332,6 +355,12 @@ class MockLLMServer:
                 pass
         if self._thread is not None:
             self._thread.join(timeout=5)
+        # serve_forever has returned: no new handler can start. Each one ends promptly now
+        # (its connection is shut down, stalls and delays watch `_stopping`).
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.join(timeout=5)
 
     def __enter__(self) -> MockLLMServer:
         return self.start()
@@ -357,6 +386,14 @@ class MockLLMServer:
     def _track(self, conn: socket.socket) -> None:
         with self._lock:
             self._connections.add(conn)
+
+    def _workers_started(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._workers.add(thread)
+
+    def _worker_done(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._workers.discard(thread)
 
     def _untrack(self, conn: socket.socket) -> None:
         with self._lock:

@@ -2,8 +2,10 @@
 //! event-based parser) and `serde_json::from_slice` of the whole text (the floor).
 //! `cargo bench -p instantjson-core --bench feed`.
 
-use actson::feeder::{JsonFeeder, PushJsonFeeder};
+use actson::feeder::PushJsonFeeder;
 use actson::{JsonEvent, JsonParser};
+use std::fmt::Write as _;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use instantjson_core::{Parser, ParserOptions, Scalar, Seg, Sink};
 
@@ -32,7 +34,7 @@ fn answer(size: usize) -> Vec<u8> {
         x ^= x << 17;
         (x % n as u64) as usize
     };
-    let mut words = |n: usize, next: &mut dyn FnMut(usize) -> usize| {
+    let words = |n: usize, next: &mut dyn FnMut(usize) -> usize| {
         (0..n).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" ")
     };
     let mut out = format!(
@@ -47,10 +49,11 @@ fn answer(size: usize) -> Vec<u8> {
         first = false;
         let step = words(6, &mut next);
         let owner = ["PM", "Eng lead", "Growth"][next(3)];
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             r#"{{"step": "{step}", "owner": "{owner}", "eta_days": {}}}"#,
             1 + next(30)
-        ));
+        );
     }
     out.push_str(r#"], "confidence": 0.82}"#);
     out.into_bytes()

@@ -48,6 +48,8 @@ pub enum ParseErrorKind {
     NumberTooLong(usize),
     /// `feed()` after `finish()`.
     AfterFinish,
+    /// The consumer could not take a value and stopped the parser ([`crate::Parser::abort`]).
+    Aborted,
 }
 
 impl ParseErrorKind {
@@ -75,6 +77,7 @@ impl ParseErrorKind {
             Self::StringTooLong(_) => "string_too_long",
             Self::NumberTooLong(_) => "number_too_long",
             Self::AfterFinish => "after_finish",
+            Self::Aborted => "aborted",
         }
     }
 }
@@ -103,6 +106,7 @@ impl fmt::Display for ParseErrorKind {
             Self::StringTooLong(n) => write!(f, "string longer than {n} bytes"),
             Self::NumberTooLong(n) => write!(f, "number longer than {n} characters"),
             Self::AfterFinish => f.write_str("feed() after finish()"),
+            Self::Aborted => f.write_str("parsing stopped: a value could not be built"),
         }
     }
 }

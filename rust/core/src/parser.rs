@@ -425,7 +425,8 @@ impl Parser {
     fn run_inner<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
         let b = s.as_bytes();
         let mut i = 0;
-        if self.bytes_total == b.len() as u64 && s.starts_with('\u{feff}') && self.state == State::BeforeRoot {
+        // A byte order mark as the stream's first character (complete, however it was split).
+        if self.chars_before == 0 && self.state == State::BeforeRoot && s.starts_with('\u{feff}') {
             i = 3; // a byte order mark at the very start of the stream
         }
         while i < b.len() {

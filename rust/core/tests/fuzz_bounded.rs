@@ -334,7 +334,6 @@ fn assert_chunking_free(body: &[u8], opts: &ParserOptions) -> Option<ParseError>
 /// invalid number in one feed, too long when cut before the `-`). Fix: check the limit as digits
 /// are scanned and report the first character beyond it, whatever follows.
 #[test]
-#[ignore = "core bug found by fuzzing: limit error position depends on chunking (fix pending)"]
 fn number_limit_error_is_chunking_free() {
     let opts = ParserOptions::default().with_max_number_len(5);
     for body in [&b"1000000"[..], b"100000-", b"[1, -1234567]", b"1.5e+1234"] {
@@ -346,7 +345,6 @@ fn number_limit_error_is_chunking_free() {
 /// The same for strings: `"abcdefgh"` with a 5-byte limit failed at column 10 in one feed and
 /// at column 8 when cut after `"abcdef`.
 #[test]
-#[ignore = "core bug found by fuzzing: limit error position depends on chunking (fix pending)"]
 fn string_limit_error_is_chunking_free() {
     let opts = ParserOptions::default().with_max_string_len(Some(5));
     for body in [
@@ -367,7 +365,6 @@ fn string_limit_error_is_chunking_free() {
 /// in any other chunking. (Strict `serde_json` and Python's `json.loads(str)` reject a BOM; Python's
 /// `json.loads(bytes)` skips it: the core may do either, but the same in every chunking.)
 #[test]
-#[ignore = "core bug found by fuzzing: BOM handling depends on chunking (fix pending)"]
 fn bom_is_chunking_free() {
     for lenient in [false, true] {
         let opts = ParserOptions::default().with_lenient(lenient);
@@ -385,7 +382,6 @@ fn bom_is_chunking_free() {
 /// than 5 characters at line 1 column 7". So accept/reject depends on the chunking (with the
 /// default limit, prose that starts with more than 4096 digits).
 #[test]
-#[ignore = "core bug found by fuzzing: lenient accept/reject depends on chunking (fix pending)"]
 fn lenient_leading_digits_limit_is_chunking_free() {
     let opts = ParserOptions::default().with_lenient(true).with_max_number_len(5);
     assert_chunking_free(b"123456+ [1]", &opts);

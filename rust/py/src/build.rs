@@ -124,7 +124,10 @@ impl Builder {
     /// per-chunk growth at 100 KB). A dict becomes tracked again when a tracked object is put in
     /// it; do not build cycles out of these values.
     pub fn untracked(root_node: Arc<Node>) -> Self {
-        Builder { untracked: true, ..Builder::new(Emit::Nothing, root_node) }
+        Builder {
+            untracked: true,
+            ..Builder::new(Emit::Nothing, root_node)
+        }
     }
 
     /// The root value, once it exists (containers exist from their first byte).

@@ -51,6 +51,13 @@ fn decode_payload(py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<
     let mut sink = PySink::new(py, &mut builder);
     let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));
     if let Some(err) = sink.error.take() {
+        // An integer beyond Python's digit limit: this payload's error, not the stream's.
+        if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+            let e = parser.abort(instantjson_core::ParseErrorKind::NumberTooLong(
+                crate::parser::python_int_digits(py),
+            ));
+            return Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any())));
+        }
         return Err(err);
     }
     match result {
@@ -101,7 +108,7 @@ pub struct PySseDecoder {
 #[pymethods]
 impl PySseDecoder {
     #[new]
-    #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
+    #[pyo3(signature = (*, max_frame_size=16_777_216))]
     fn new(max_frame_size: usize) -> Self {
         PySseDecoder {
             inner: SseDecoder::new().with_max_frame_size(max_frame_size),
@@ -128,7 +135,7 @@ pub struct PyNdjsonDecoder {
 #[pymethods]
 impl PyNdjsonDecoder {
     #[new]
-    #[pyo3(signature = (*, max_frame_size=16 * 1024 * 1024))]
+    #[pyo3(signature = (*, max_frame_size=16_777_216))]
     fn new(max_frame_size: usize) -> Self {
         PyNdjsonDecoder {
             inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size),

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use instantjson_core::{Parser, ParserOptions};
+use instantjson_core::{ParseErrorKind, Parser, ParserOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 
@@ -20,8 +20,9 @@ use crate::event::{Node, NodeSeg};
 /// escapes) and completes a truncated input at `finish()`. `paths=["title", "steps[*].owner"]`
 /// keeps only the events whose path or wildcard path is listed; `deltas=False` makes done events
 /// only. `prefix=("$tool_calls", 0, "arguments")` puts every path under that prefix (the root
-/// value then gets events too). Limits: `max_depth` nesting, `max_string_length` bytes per
-/// string, `max_number_length` characters per number, `max_input_size` bytes in all.
+/// value then gets events too). Limits, each a `ParseError` when passed (`None`: no limit):
+/// `max_depth` nesting (512), `max_string_length` UTF-8 bytes per string or key (16 MiB),
+/// `max_number_length` characters per number (4096), `max_input_size` bytes in all (64 MiB).
 #[pyclass(module = "instantjson", name = "InstantParser")]
 pub struct InstantParser {
     parser: Parser,
@@ -65,6 +66,15 @@ impl InstantParser {
         };
         let PySink { events, error, .. } = sink;
         if let Some(err) = error {
+            // A value that Python would not build (an integer beyond `sys.get_int_max_str_digits()`)
+            // is a number too long; anything else (out of memory) stops the parser as it is.
+            // Either way the parser is failed from here on, as after any error.
+            if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+                let limit = python_int_digits(py);
+                let e = self.parser.abort(ParseErrorKind::NumberTooLong(limit));
+                return Err(parse_error(py, &e, Some(PyList::new(py, events)?.into_any())));
+            }
+            self.parser.abort(ParseErrorKind::Aborted);
             return Err(err);
         }
         let events = PyList::new(py, events)?;
@@ -73,6 +83,13 @@ impl InstantParser {
             Err(e) => Err(parse_error(py, &e, Some(events.into_any()))),
         }
     }
+}
+
+/// Python's limit on the digits of an `int` made from text (`sys.get_int_max_str_digits()`).
+pub fn python_int_digits(py: Python<'_>) -> usize {
+    py.import("sys")
+        .and_then(|sys| sys.getattr("get_int_max_str_digits")?.call0()?.extract::<usize>())
+        .unwrap_or(4300)
 }
 
 fn options(lenient: bool, max_depth: usize, deltas: bool) -> ParserOptions {
@@ -86,7 +103,7 @@ fn options(lenient: bool, max_depth: usize, deltas: bool) -> ParserOptions {
 impl InstantParser {
     #[new]
     #[pyo3(signature = (lenient=false, max_depth=512, paths=None, deltas=true, *, prefix=None,
-                        max_string_length=None, max_number_length=4096, max_input_size=None))]
+                        max_string_length=16_777_216, max_number_length=4096, max_input_size=67_108_864))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         lenient: bool,

@@ -159,6 +159,16 @@ impl Parser {
         i
     }
 
+    /// Stop the parser with `kind` at the current position (the end of the input so far): for a
+    /// consumer that cannot take a value it was given. Every later call returns this error.
+    #[cold]
+    pub fn abort(&mut self, kind: ParseErrorKind) -> ParseError {
+        let _ = self.fail_at_end(kind);
+        self.error
+            .clone()
+            .unwrap_or_else(|| self.make_error(ParseErrorKind::Aborted, "", 0))
+    }
+
     /// Fail at the end of input (`finish()`), where the position is the end of the stream.
     #[cold]
     pub(super) fn fail_at_end(&mut self, kind: ParseErrorKind) -> Failed {

@@ -90,7 +90,16 @@ impl Parser {
     pub(super) fn number<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         let mut j = i;
+        let room = self.opts.max_number_len.saturating_sub(self.num.len());
         while j < b.len() && is_number_byte(b[j]) {
+            if j - i >= room {
+                // Checked per byte, so the error is at the first byte past the limit whatever
+                // the chunking (a probed word of digits is prose, as any other bad number).
+                if self.probe {
+                    return Ok(self.abandon_probe(j));
+                }
+                return Err(self.fail(ParseErrorKind::NumberTooLong(self.opts.max_number_len), s, j));
+            }
             let c = b[j];
             let next = match (self.num_state, c) {
                 (Num::Int, b'-') if self.num.is_empty() && j == i => Some(Num::Minus),
@@ -123,9 +132,6 @@ impl Parser {
             j += 1;
         }
         let run = &s[i..j];
-        if self.num.len() + run.len() > self.opts.max_number_len {
-            return Err(self.fail(ParseErrorKind::NumberTooLong(self.opts.max_number_len), s, j));
-        }
         if j >= b.len() {
             self.num.push_str(run);
             return Ok(j);

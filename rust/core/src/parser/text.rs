@@ -84,7 +84,7 @@ impl Parser {
         if j >= b.len() || b[j] != b'"' {
             return Ok(self.begin_key(b'"', i));
         }
-        self.check_string_len(j - i - 1, s, j)?;
+        self.check_string_len(0, &s[i + 1..j], s, i + 1)?;
         if let Some(frame) = self.top_mut() {
             frame.key.clear();
             frame.key.push_str(&s[i + 1..j]);
@@ -128,7 +128,7 @@ impl Parser {
             let j = scan_string(b, i, self.quote);
             if j < b.len() && b[j] == self.quote {
                 let text = &s[i..j];
-                self.check_string_len(text.len(), s, j)?;
+                self.check_string_len(0, text, s, i)?;
                 sink.end_string(text, if self.opts.string_deltas { text } else { "" });
                 self.value_done();
                 return Ok(j + 1);
@@ -162,11 +162,25 @@ impl Parser {
         Ok(j)
     }
 
-    pub(super) fn check_string_len(&mut self, len: usize, s: &str, at: usize) -> Step<()> {
-        match self.opts.max_string_len {
-            Some(limit) if len > limit => Err(self.fail(ParseErrorKind::StringTooLong(limit), s, at)),
-            _ => Ok(()),
+    /// The string (or key) had `before` bytes and grows by `text`, which starts at byte `start`
+    /// of `s`. Past the limit, the error is at the first byte beyond it, and a string value keeps
+    /// (and hands out as its last delta) what fits, so every chunking gives the same.
+    pub(super) fn check_string_len(&mut self, before: usize, text: &str, s: &str, start: usize) -> Step<()> {
+        let Some(limit) = self.opts.max_string_len else {
+            return Ok(());
+        };
+        if before + text.len() <= limit {
+            return Ok(());
         }
+        let room = limit.saturating_sub(before);
+        if self.state == State::Str {
+            let mut fits = room.min(text.len());
+            while !text.is_char_boundary(fits) {
+                fits -= 1;
+            }
+            self.scratch.push_str(&text[..fits]);
+        }
+        Err(self.fail(ParseErrorKind::StringTooLong(limit), s, start + room))
     }
 
     /// Decode string content into `scratch` until the closing quote or the end of the piece.
@@ -176,11 +190,12 @@ impl Parser {
         while i < b.len() {
             if self.esc != Esc::None {
                 i = self.escape(s, i)?;
+                self.check_string_len(self.scratch.len(), "", s, i)?;
                 continue;
             }
             let j = scan_string(b, i, self.quote);
+            self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
             self.scratch.push_str(&s[i..j]);
-            self.check_string_len(self.scratch.len(), s, j)?;
             if j >= b.len() {
                 return Ok((j, false));
             }
@@ -200,6 +215,7 @@ impl Parser {
             if c == b'\n' {
                 self.newline(j);
             }
+            self.check_string_len(self.scratch.len(), &s[j..=j], s, j)?;
             self.scratch.push(c as char);
             i = j + 1;
         }
@@ -325,8 +341,8 @@ impl Parser {
         while j < b.len() && is_bare_key_byte(b[j]) {
             j += 1;
         }
+        self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
         self.scratch.push_str(&s[i..j]);
-        self.check_string_len(self.scratch.len(), s, j)?;
         if j < b.len() {
             self.take_key();
             self.state = State::Colon;
