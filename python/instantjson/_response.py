@@ -438,14 +438,7 @@ class Response:
         and then `ResponseClosedError`. A no-op once the stream has ended."""
         if self._closed:
             return
-        self._closed = True
-        if not self._log.finished:
-            self._log.finish(ResponseClosedError("the response was closed before its stream ended"))
-        source = self._source
-        if isinstance(source, SyncIterSource):
-            with self._sync_lock:
-                self._settle()
-                source.close()
+        if self._mark_closed():
             return
         home = self._home
         if home is None:
@@ -459,6 +452,21 @@ class Response:
         elif home.thread != threading.get_ident():
             await anyio.to_thread.run_sync(self._close_via_loop, home)
 
+    def _mark_closed(self) -> bool:
+        """The part of closing that is the same from async and sync code: mark the response
+        closed, end the log for consumers still reading, and close a sync source at once (True
+        then: nothing is left to do)."""
+        self._closed = True
+        if not self._log.finished:
+            self._log.finish(ResponseClosedError("the response was closed before its stream ended"))
+        source = self._source
+        if isinstance(source, SyncIterSource):
+            with self._sync_lock:
+                self._settle()
+                source.close()
+            return True
+        return False
+
     def close(self) -> None:
         """Sync twin of `aclose()` (from plain code or another thread than the home loop's)."""
         if self._closed:
@@ -471,15 +479,9 @@ class Response:
             and (home.token == _current_token() and not self._log.finished)
         ):
             raise RuntimeError(_NOT_HOME.replace("a sync view or getter", "close()"))
-        self._closed = True
-        if not self._log.finished:
-            self._log.finish(ResponseClosedError("the response was closed before its stream ended"))
-        source = self._source
-        if isinstance(source, SyncIterSource):
-            with self._sync_lock:
-                self._settle()
-                source.close()
-        elif home is not None:
+        if self._mark_closed():
+            return
+        if home is not None:
             if home.portal is not None:
                 self._close_via_portal(home.portal)
             elif home.thread != threading.get_ident():
