@@ -38,9 +38,14 @@ bench: ## parser and pipeline benchmarks against the peers (ratio tables at the 
 	$(PY) -m pytest benches --benchmark-enable -p no:randomly
 
 .PHONY: bench-rust
-bench-rust: ## the core alone on the bench data
-	cargo run --release -p instantjson-core --example time_parse -- benches/data/answer-1mb.json
+bench-rust: ## the core against actson and serde_json (criterion)
+	cargo bench -p instantjson-core --bench feed
 
 .PHONY: fuzz
-fuzz: ## coverage-guided fuzzing of the core (needs cargo-fuzz and a nightly toolchain)
-	cd rust/fuzz && cargo fuzz run split_invariance
+fuzz: ## coverage-guided fuzzing of the core for 10 minutes (needs cargo-fuzz and a nightly toolchain)
+	mkdir -p /tmp/fuzz-split
+	cargo +nightly fuzz run --fuzz-dir rust/fuzz split_invariance /tmp/fuzz-split rust/fuzz/corpus/split_invariance -- -max_total_time=600
+
+.PHONY: fuzz-bounded
+fuzz-bounded: ## the bounded fuzz run CI does (20,000 generated inputs and the corpus)
+	cargo test -p instantjson-core --test fuzz_bounded
