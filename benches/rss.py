@@ -35,28 +35,16 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+# The same words, owners and token lengths as the benchmarks' answers (`benches/_data.py`), whether
+# this runs as `python benches/rss.py` or from the repository root.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _data import _OWNERS, _WEIGHTS_1_TO_8, _WORDS, _sentence
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 MB = 1_000_000
 KIB64 = 64 * 1024
-
-_WORDS = (
-    "plan rollout measure latency cost budget team review ship iterate metrics baseline "
-    "café naïve façade résumé über Zoë 東京 北京 数据 模型 🚀 📈 ✅ 😀 "
-    "the of and to in for with on by from"
-).split()
-_OWNERS = ["Zoë Martín", "José Álvarez", "李雷", "Ana María", "Björn Øster", "O'Brien", "Ngozi Okafor", "田中 太郎"]
-
-
-def _sentence(rng: random.Random, lo: int, hi: int) -> str:
-    s = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(lo, hi)))
-    r = rng.random()
-    if r < 0.15:
-        s += '\n- "quoted" item'
-    elif r < 0.25:
-        s += " \\ path C:\\tmp"
-    return s.capitalize() + "."
 
 
 def answer_pieces(size: int, seed: str = "rss") -> Iterator[str]:
@@ -102,7 +90,7 @@ def byte_chunks(pieces: Iterator[str], size: int) -> Iterator[bytes]:
 def token_chunks(pieces: Iterator[str]) -> Iterator[str]:
     """str chunks of 1-8 characters (weights 1,2,3,3,3,2,1,1: mean about 4.25), like model tokens."""
     rng = random.Random("tokens")
-    lengths = rng.choices(range(1, 9), [1, 2, 3, 3, 3, 2, 1, 1], k=4096)
+    lengths = rng.choices(range(1, 9), _WEIGHTS_1_TO_8, k=4096)
     k = 0
     for p in pieces:
         i = 0

@@ -2,6 +2,11 @@
 //! (any chunking gives the frames of one whole feed; SSE and NDJSON agree with a literal
 //! reference implementation of their rules).
 
+// The literal WHATWG / NDJSON reference decoders are the fuzz targets' own (one copy).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../fuzz/src/lib.rs"]
+mod targets;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -521,77 +526,6 @@ fn fixture_payloads_as_ndjson() {
 // ---------------------------------------------------------------------------------------------------
 // Properties
 
-/// The SSE rules applied literally to the whole decoded text, as the WHATWG spec words them.
-fn reference_sse(input: &[u8]) -> Vec<SseFrame> {
-    let text = String::from_utf8_lossy(input);
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                chars.next_if_eq(&'\n');
-                lines.push(std::mem::take(&mut line));
-            }
-            '\n' => lines.push(std::mem::take(&mut line)),
-            c => line.push(c),
-        }
-    }
-    lines.push(line); // an unterminated last line (if not empty) ...
-    lines.push(String::new()); // ... and the missing blank line at the end
-    let (mut data, mut event_type, mut last_id, mut retry) = (String::new(), String::new(), String::new(), None);
-    let mut frames = Vec::new();
-    for line in lines {
-        if line.is_empty() {
-            if data.is_empty() {
-                event_type.clear();
-                continue;
-            }
-            data.pop();
-            frames.push(SseFrame {
-                event: (!event_type.is_empty()).then(|| std::mem::take(&mut event_type)),
-                data: std::mem::take(&mut data),
-                id: (!last_id.is_empty()).then(|| last_id.clone()),
-                retry,
-            });
-            event_type.clear();
-            continue;
-        }
-        if line.starts_with(':') {
-            continue;
-        }
-        let (name, value) = match line.split_once(':') {
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line.as_str(), ""),
-        };
-        match name {
-            "data" => {
-                data.push_str(value);
-                data.push('\n');
-            }
-            "event" => value.clone_into(&mut event_type),
-            "id" if !value.contains('\0') => value.clone_into(&mut last_id),
-            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                retry = Some(value.parse().unwrap_or(u64::MAX));
-            }
-            _ => {}
-        }
-    }
-    frames
-}
-
-/// NDJSON rules applied literally to the whole text.
-fn reference_ndjson(input: &[u8]) -> Vec<SseFrame> {
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    input
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|line| frame(&String::from_utf8_lossy(line)))
-        .collect()
-}
-
 /// Bytes that look like an event stream: field names, colons, spaces, every line end, BOMs,
 /// multi-byte and broken UTF-8, NUL, digits, and arbitrary bytes.
 fn stream_like() -> impl Strategy<Value = Vec<u8>> {
@@ -637,7 +571,7 @@ proptest! {
 
     #[test]
     fn sse_matches_reference(input in stream_like()) {
-        prop_assert_eq!(decode(sse(), [&input[..]]), (reference_sse(&input), None));
+        prop_assert_eq!(decode(sse(), [&input[..]]), (targets::reference_sse(&input), None));
     }
 
     #[test]
@@ -651,17 +585,17 @@ proptest! {
 
     #[test]
     fn ndjson_matches_reference(input in stream_like()) {
-        prop_assert_eq!(decode(ndjson(), [&input[..]]), (reference_ndjson(&input), None));
+        prop_assert_eq!(decode(ndjson(), [&input[..]]), (targets::reference_ndjson(&input), None));
     }
 
     /// With a limit, the frames are the reference's frames up to the error (a prefix of them).
     #[test]
     fn limits_only_cut_the_stream_short(input in stream_like(), max in 0_usize..40) {
         let (frames, _) = decode(SseDecoder::new().with_max_frame_size(max), [&input[..]]);
-        let reference = reference_sse(&input);
+        let reference = targets::reference_sse(&input);
         prop_assert_eq!(&reference[..frames.len().min(reference.len())], &frames[..]);
         let (frames, _) = decode(NdjsonDecoder::new().with_max_frame_size(max), [&input[..]]);
-        let reference = reference_ndjson(&input);
+        let reference = targets::reference_ndjson(&input);
         prop_assert_eq!(&reference[..frames.len().min(reference.len())], &frames[..]);
     }
 }
