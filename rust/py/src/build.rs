@@ -103,6 +103,8 @@ pub struct Builder {
     keys: KeyCache,
     /// Leave the containers it builds untracked by the cycle collector (frame payloads).
     untracked: bool,
+    /// The events of the current call; kept between calls for its capacity.
+    pub events: Vec<Py<PyAny>>,
 }
 
 impl Builder {
@@ -115,6 +117,7 @@ impl Builder {
             open: None,
             keys: KeyCache::default(),
             untracked: false,
+            events: Vec::new(),
         }
     }
 
@@ -194,7 +197,7 @@ impl Builder {
                         emit: false,
                     };
                 }
-                Some(NodeSeg::Key(key))
+                Some(NodeSeg::Key(key.into()))
             }
             Seg::Index(_) if matches!(self.emit, Emit::Nothing) => {
                 return Slot {
@@ -257,17 +260,35 @@ fn big_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 pub struct PySink<'a, 'py> {
     py: Python<'py>,
     b: &'a mut Builder,
-    pub events: Vec<Py<InstantEvent>>,
+    pub events: Vec<Py<PyAny>>,
     pub error: Option<PyErr>,
+    /// The chunk being fed, when it is a `str`: a delta with the same text is that same object
+    /// (a token of a model's answer is most often entirely string content).
+    input: Option<(&'a str, &'a Bound<'py, PyString>)>,
 }
 
 impl<'a, 'py> PySink<'a, 'py> {
     pub fn new(py: Python<'py>, b: &'a mut Builder) -> Self {
         PySink {
             py,
+            events: std::mem::take(&mut b.events),
             b,
-            events: Vec::new(),
             error: None,
+            input: None,
+        }
+    }
+
+    /// Let deltas equal to the whole chunk reuse the chunk's `str` (`text` is its UTF-8).
+    pub fn with_input(mut self, text: &'a str, obj: &'a Bound<'py, PyString>) -> Self {
+        self.input = Some((text, obj));
+        self
+    }
+
+    /// A Python string for a piece of text, the input chunk itself when the text is all of it.
+    fn piece(&self, text: &str) -> Bound<'py, PyString> {
+        match self.input {
+            Some((chunk, obj)) if chunk.len() == text.len() && chunk == text => obj.clone(),
+            _ => new_str(self.py, text),
         }
     }
 
@@ -280,14 +301,10 @@ impl<'a, 'py> PySink<'a, 'py> {
     }
 
     fn event(&mut self, ev: InstantEvent) -> PyResult<()> {
-        let ev = Py::new(self.py, ev)?;
-        // SAFETY: `ev` is a live object of a GC type (every #[pyclass] is one) that we just made;
-        // untracking an object is allowed at any time and `tp_dealloc` untracks again safely.
-        // An event refers only to values and keys the parser made, never to anything that refers
-        // back to it, so it cannot be part of a cycle, and the collector has no need to visit
-        // the tens of thousands of events a large answer makes.
-        unsafe { pyo3::ffi::PyObject_GC_UnTrack(ev.as_ptr().cast()) };
-        self.events.push(ev);
+        // Not a GC type: an event refers only to values and keys the parser made, never to
+        // anything that refers back to it, so the collector has no need to visit the tens of
+        // thousands of events a large answer makes.
+        self.events.push(ev.into_object(self.py)?);
         Ok(())
     }
 
@@ -324,7 +341,6 @@ impl<'a, 'py> PySink<'a, 'py> {
     }
 
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
-        let py = self.py;
         let Some(open) = self.b.open.as_mut() else {
             return Ok(());
         };
@@ -343,7 +359,7 @@ impl<'a, 'py> PySink<'a, 'py> {
         };
         self.event(InstantEvent::grew(
             NodeRef::Shared(node),
-            new_str(py, delta).unbind(),
+            self.piece(delta).unbind(),
             text,
             len,
         ))
@@ -361,7 +377,7 @@ impl<'a, 'py> PySink<'a, 'py> {
                 let delta = if last.len() == value.len() {
                     s.clone()
                 } else {
-                    new_str(py, last)
+                    self.piece(last)
                 };
                 self.event(InstantEvent::last(
                     node.another(py),
@@ -429,10 +445,28 @@ impl Sink for PySink<'_, '_> {
     }
 }
 
+/// The events as a new list, leaving `events` empty with its capacity.
+pub fn take_list<'py>(py: Python<'py>, events: &mut Vec<Py<PyAny>>) -> PyResult<Bound<'py, PyList>> {
+    // SAFETY: `PyList_New(n)` returns a list of `n` NULL slots (or NULL with an exception set);
+    // each slot is filled exactly once with a reference we own (`into_ptr` hands it over), as
+    // `PyList_SET_ITEM` requires for a new list, before the list is seen by anyone.
+    unsafe {
+        let list = pyo3::ffi::PyList_New(events.len() as pyo3::ffi::Py_ssize_t);
+        if list.is_null() {
+            events.clear();
+            return Err(PyErr::fetch(py));
+        }
+        for (i, ev) in events.drain(..).enumerate() {
+            pyo3::ffi::PyList_SET_ITEM(list, i as pyo3::ffi::Py_ssize_t, ev.into_ptr());
+        }
+        Ok(Bound::from_owned_ptr(py, list).cast_into_unchecked())
+    }
+}
+
 /// One item of a path prefix: an `int` index or a `str` key.
 pub fn prefix_seg(item: &Bound<'_, PyAny>) -> PyResult<NodeSeg> {
     if let Ok(i) = item.extract::<usize>() {
         return Ok(NodeSeg::Index(i));
     }
-    Ok(NodeSeg::Key(item.cast::<PyString>()?.clone().unbind()))
+    Ok(NodeSeg::Key(item.cast::<PyString>()?.clone().unbind().into()))
 }

@@ -4,20 +4,59 @@
 //! `Arc<Node>`; the four path views (`path`, `keys`, `wildcard_path`, `indexes`) are built on first
 //! read and cached on the node, so the many deltas of one string share them and events nobody
 //! reads cost no string formatting at all.
+//!
+//! The Python type is defined here with the C API rather than `#[pyclass]` (see [`event_type`]):
+//! a stream makes an event for most of its chunks, and a plain object allocated with
+//! `PyObject_New` and freed by its own `tp_dealloc` costs a fraction of a `#[pyclass]` instance
+//! (measured: the events were 30-40% of a feed's instructions before).
 
+use std::ffi::{c_int, c_void};
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use instantjson_core::path::push_seg;
 use instantjson_core::Seg;
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
+
+/// A strong reference released with a plain decref when dropped.
+///
+/// `Py<T>` asks `PyO3` on drop whether this thread is attached to the interpreter, and `PyO3`
+/// knows only the calls that came in through its own entry points: in an event's `tp_dealloc`,
+/// which `CPython` calls directly, it would put every decref on its deferred pool instead. What holds a
+/// `Held` (events, path nodes, the parser's builder) is only ever dropped by attached code: an
+/// event's dealloc, or a parser method or dealloc.
+pub struct Held<T>(ManuallyDrop<Py<T>>);
+
+impl<T> From<Py<T>> for Held<T> {
+    fn from(p: Py<T>) -> Self {
+        Held(ManuallyDrop::new(p))
+    }
+}
+
+impl<T> Deref for Held<T> {
+    type Target = Py<T>;
+    fn deref(&self) -> &Py<T> {
+        &self.0
+    }
+}
+
+impl<T> Drop for Held<T> {
+    fn drop(&mut self) {
+        // SAFETY: a live strong reference we own, released once, by attached code (see above).
+        unsafe { ffi::Py_DECREF(self.0.as_ptr()) }
+    }
+}
 
 /// Where a value sits in its parent.
 pub enum NodeSeg {
     Root,
     /// An object key: the Python string, the same object as the dict's key.
-    Key(Py<PyString>),
+    Key(Held<PyString>),
     Index(usize),
 }
 
@@ -35,10 +74,10 @@ pub struct Node {
 struct Views {
     path: OnceLock<Box<str>>,
     wildcard: OnceLock<Box<str>>,
-    py_path: OnceLock<Py<PyString>>,
-    py_wildcard: OnceLock<Py<PyString>>,
-    py_keys: OnceLock<Py<PyTuple>>,
-    py_indexes: OnceLock<Py<PyTuple>>,
+    py_path: OnceLock<Held<PyString>>,
+    py_wildcard: OnceLock<Held<PyString>>,
+    py_keys: OnceLock<Held<PyTuple>>,
+    py_indexes: OnceLock<Held<PyTuple>>,
 }
 
 impl Node {
@@ -58,7 +97,7 @@ impl Node {
     pub fn copy(&self, py: Python<'_>) -> Node {
         let seg = match &self.seg {
             NodeSeg::Root => NodeSeg::Root,
-            NodeSeg::Key(k) => NodeSeg::Key(k.clone_ref(py)),
+            NodeSeg::Key(k) => NodeSeg::Key(k.clone_ref(py).into()),
             NodeSeg::Index(i) => NodeSeg::Index(*i),
         };
         Node::leaf(self.parent.clone(), seg)
@@ -130,7 +169,7 @@ impl Node {
     fn py_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         self.views()
             .py_path
-            .get_or_init(|| PyString::new(py, self.path(py)).unbind())
+            .get_or_init(|| PyString::new(py, self.path(py)).unbind().into())
             .bind(py)
             .clone()
     }
@@ -138,7 +177,7 @@ impl Node {
     fn py_wildcard<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         self.views()
             .py_wildcard
-            .get_or_init(|| PyString::new(py, self.wildcard(py)).unbind())
+            .get_or_init(|| PyString::new(py, self.wildcard(py)).unbind().into())
             .bind(py)
             .clone()
     }
@@ -160,17 +199,17 @@ impl Node {
         if let Some(t) = self.views().py_keys.get() {
             return Ok(t.bind(py).clone());
         }
-        let items: Vec<Py<PyAny>> = self
+        let items: Vec<Bound<'py, PyAny>> = self
             .segments()
             .into_iter()
             .map(|seg| match seg {
-                NodeSeg::Key(k) => Ok(k.clone_ref(py).into_any()),
-                NodeSeg::Index(i) => i.into_py_any(py),
-                NodeSeg::Root => Ok(py.None()),
+                NodeSeg::Key(k) => Ok(k.bind(py).clone().into_any()),
+                NodeSeg::Index(i) => i.into_bound_py_any(py),
+                NodeSeg::Root => Ok(py.None().into_bound(py)),
             })
             .collect::<PyResult<_>>()?;
         let t = PyTuple::new(py, items)?;
-        Ok(self.views().py_keys.get_or_init(|| t.unbind()).bind(py).clone())
+        Ok(self.views().py_keys.get_or_init(|| t.unbind().into()).bind(py).clone())
     }
 
     fn py_indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -186,7 +225,12 @@ impl Node {
             })
             .collect();
         let t = PyTuple::new(py, items)?;
-        Ok(self.views().py_indexes.get_or_init(|| t.unbind()).bind(py).clone())
+        Ok(self
+            .views()
+            .py_indexes
+            .get_or_init(|| t.unbind().into())
+            .bind(py)
+            .clone())
     }
 }
 
@@ -229,26 +273,20 @@ impl NodeRef {
 /// string so far) on first read without the parser copying the text per event.
 pub type SharedText = Arc<Mutex<String>>;
 
-/// One instant event: the value at `path` grew (`"delta"`) or is complete (`"done"`).
-///
-/// Fields: `path` (dot path, `steps[0].owner`), `keys` (the path as a tuple), `wildcard_path`
-/// (`steps[*].owner`), `indexes` (`(0,)`), `event_type` (`"delta"` or `"done"`), `is_complete`,
-/// `delta` (a string's new text, `None` on done) and `value` (on a delta the string so far, on
-/// done the complete value). Container values are shared with the parser's result: treat them as
-/// read-only.
-#[pyclass(frozen, module = "instantjson", name = "InstantEvent")]
+/// One instant event: the value at `path` grew (`"delta"`) or is complete (`"done"`). The data of
+/// a Python `InstantEvent` object (see [`event_type`] for its attributes).
 pub struct InstantEvent {
     node: NodeRef,
-    delta: Option<Py<PyString>>,
+    delta: Option<Held<PyString>>,
     value: EventValue,
 }
 
 enum EventValue {
     /// A done event's complete value.
-    Done(Py<PyAny>),
+    Done(Held<PyAny>),
     /// A delta's string so far: the shared text, its length in bytes at this event, and the
     /// Python string once built.
-    SoFar(SharedText, usize, OnceLock<Py<PyAny>>),
+    SoFar(SharedText, usize, OnceLock<Held<PyAny>>),
 }
 
 impl InstantEvent {
@@ -256,7 +294,7 @@ impl InstantEvent {
         InstantEvent {
             node,
             delta: None,
-            value: EventValue::Done(value),
+            value: EventValue::Done(value.into()),
         }
     }
 
@@ -264,16 +302,32 @@ impl InstantEvent {
     pub fn last(node: NodeRef, delta: Py<PyString>, value: Py<PyAny>) -> Self {
         InstantEvent {
             node,
-            delta: Some(delta),
-            value: EventValue::Done(value),
+            delta: Some(delta.into()),
+            value: EventValue::Done(value.into()),
         }
     }
 
     pub fn grew(node: NodeRef, delta: Py<PyString>, text: SharedText, len: usize) -> Self {
         InstantEvent {
             node,
-            delta: Some(delta),
+            delta: Some(delta.into()),
             value: EventValue::SoFar(text, len, OnceLock::new()),
+        }
+    }
+
+    /// The Python object for this event.
+    pub fn into_object(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let ty = event_type(py)?.as_type_ptr();
+        // SAFETY: `PyObject_New` allocates `basicsize` (= size_of::<EventObject>()) bytes for an
+        // instance of our type with its header set (one reference, the type's reference taken);
+        // we initialize the rest, the event, before the object is seen. `dealloc` undoes both.
+        unsafe {
+            let obj = ffi::PyObject_New::<EventObject>(ty);
+            if obj.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            std::ptr::addr_of_mut!((*obj).event).write(ManuallyDrop::new(self));
+            Ok(Bound::from_owned_ptr(py, obj.cast()).unbind())
         }
     }
 
@@ -286,41 +340,13 @@ impl InstantEvent {
                     crate::strings::new_str(py, guard.get(..*len).unwrap_or(""))
                         .into_any()
                         .unbind()
+                        .into()
                 })
                 .bind(py)
                 .clone(),
         }
     }
-}
 
-#[pymethods]
-impl InstantEvent {
-    #[classattr]
-    fn __match_args__() -> (&'static str, &'static str, &'static str) {
-        ("event_type", "path", "value")
-    }
-
-    #[getter]
-    fn path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.node.get().py_path(py)
-    }
-
-    #[getter]
-    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.node.get().py_keys(py)
-    }
-
-    #[getter]
-    fn wildcard_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        self.node.get().py_wildcard(py)
-    }
-
-    #[getter]
-    fn indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.node.get().py_indexes(py)
-    }
-
-    #[getter]
     fn event_type<'py>(&self, py: Python<'py>) -> &Bound<'py, PyString> {
         if self.delta.is_some() {
             intern!(py, "delta")
@@ -329,26 +355,29 @@ impl InstantEvent {
         }
     }
 
-    #[getter]
-    fn is_complete(&self) -> bool {
-        self.delta.is_none()
+    fn delta<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        match &self.delta {
+            Some(d) => d.bind(py).clone().into_any(),
+            None => py.None().into_bound(py),
+        }
     }
 
-    #[getter]
-    fn delta<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        self.delta.as_ref().map(|d| d.bind(py).clone())
+    /// One attribute (see `GETSET`).
+    fn field<'py>(&self, py: Python<'py>, field: Field) -> PyResult<Bound<'py, PyAny>> {
+        let node = self.node.get();
+        Ok(match field {
+            Field::Path => node.py_path(py).into_any(),
+            Field::Keys => node.py_keys(py)?.into_any(),
+            Field::WildcardPath => node.py_wildcard(py).into_any(),
+            Field::Indexes => node.py_indexes(py)?.into_any(),
+            Field::EventType => self.event_type(py).clone().into_any(),
+            Field::IsComplete => self.delta.is_none().into_bound_py_any(py)?,
+            Field::Delta => self.delta(py),
+            Field::Value => self.value_of(py),
+        })
     }
 
-    #[getter]
-    fn value<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.value_of(py)
-    }
-
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let Ok(other) = other.cast::<InstantEvent>() else {
-            return Ok(false);
-        };
-        let other = other.get();
+    fn eq(&self, py: Python<'_>, other: &InstantEvent) -> PyResult<bool> {
         if self.node.get().path(py) != other.node.get().path(py) || self.delta.is_some() != other.delta.is_some() {
             return Ok(false);
         }
@@ -360,38 +389,236 @@ impl InstantEvent {
         self.value_of(py).eq(other.value_of(py))
     }
 
-    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        let delta = self.delta.as_ref().map(|d| d.bind(py).clone());
-        (self.node.get().py_path(py), self.event_type(py), delta)
+    fn hash(&self, py: Python<'_>) -> PyResult<isize> {
+        (self.node.get().py_path(py), self.event_type(py), self.delta(py))
             .into_pyobject(py)?
             .hash()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+    fn repr(&self, py: Python<'_>) -> PyResult<String> {
         let value = self.value_of(py).repr()?;
+        let path = self.node.get().py_path(py).repr()?;
         Ok(match &self.delta {
             Some(d) => format!(
-                "InstantEvent(event_type='delta', path={}, delta={}, value={value})",
-                self.node.get().py_path(py).repr()?,
+                "InstantEvent(event_type='delta', path={path}, delta={}, value={value})",
                 d.bind(py).repr()?
             ),
-            None => format!(
-                "InstantEvent(event_type='done', path={}, value={value})",
-                self.node.get().py_path(py).repr()?
-            ),
+            None => format!("InstantEvent(event_type='done', path={path}, value={value})"),
         })
     }
 
-    /// The event as a plain dict (what `python -m instantjson parse` prints).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        d.set_item("event_type", self.event_type(py))?;
-        d.set_item("path", self.node.get().py_path(py))?;
-        d.set_item("wildcard_path", self.node.get().py_wildcard(py))?;
-        d.set_item("keys", self.node.get().py_keys(py)?)?;
-        d.set_item("indexes", self.node.get().py_indexes(py)?)?;
-        d.set_item("delta", self.delta(py))?;
-        d.set_item("value", self.value_of(py))?;
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, field) in [
+            ("event_type", Field::EventType),
+            ("path", Field::Path),
+            ("wildcard_path", Field::WildcardPath),
+            ("keys", Field::Keys),
+            ("indexes", Field::Indexes),
+            ("delta", Field::Delta),
+            ("value", Field::Value),
+        ] {
+            d.set_item(name, self.field(py, field)?)?;
+        }
         Ok(d)
     }
+}
+
+// ------------------------------------------------------------------------- the Python type
+
+/// An `InstantEvent` object: the object header, then the event.
+#[repr(C)]
+struct EventObject {
+    ob_base: ffi::PyObject,
+    event: ManuallyDrop<InstantEvent>,
+}
+
+/// The attributes, in the order of `GETSET` (the index is the getter's closure).
+#[derive(Clone, Copy)]
+enum Field {
+    Path,
+    Keys,
+    WildcardPath,
+    Indexes,
+    EventType,
+    IsComplete,
+    Delta,
+    Value,
+}
+
+const FIELDS: [(&std::ffi::CStr, Field, &std::ffi::CStr); 8] = [
+    (
+        c"path",
+        Field::Path,
+        c"Dot path: `title`, `steps[0].owner`, `[2].x` under a root list, `[\"a.b\"]` for odd keys.",
+    ),
+    (c"keys", Field::Keys, c"The same path as a tuple of keys and indexes."),
+    (
+        c"wildcard_path",
+        Field::WildcardPath,
+        c"`path` with every index written `[*]`: `steps[*].owner`.",
+    ),
+    (c"indexes", Field::Indexes, c"The indexes in `path`, in order."),
+    (c"event_type", Field::EventType, c"`\"delta\"` or `\"done\"`."),
+    (c"is_complete", Field::IsComplete, c"`event_type == \"done\"`."),
+    (
+        c"delta",
+        Field::Delta,
+        c"On a string's delta: the new text (never empty). On done: None.",
+    ),
+    (
+        c"value",
+        Field::Value,
+        c"On a delta: the string so far. On done: the complete value (containers are shared with \
+          the parser's result: treat them as read-only).",
+    ),
+];
+
+const DOC: &std::ffi::CStr = c"One instant event: the value at `path` grew (`\"delta\"`) or is complete (`\"done\"`).
+
+Attributes: `path` (dot path, `steps[0].owner`), `keys` (the path as a tuple), `wildcard_path`
+(`steps[*].owner`), `indexes` (`(0,)`), `event_type` (`\"delta\"` or `\"done\"`), `is_complete`,
+`delta` (a string's new text, `None` on done) and `value` (on a delta the string so far, on done
+the complete value). Container values are shared with the parser's result: treat them as
+read-only. Events compare equal when their path, type, delta and value are equal; they match
+`case InstantEvent(event_type, path, value)`. Made by the parser only.";
+
+static EVENT_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The `InstantEvent` type, made on first use (the module's import).
+pub fn event_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    EVENT_TYPE.get_or_try_init(py, || make_type(py)).map(|t| t.bind(py))
+}
+
+fn make_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+    // The attribute and method tables must outlive the type, which lives as long as the process.
+    let mut getset: Vec<ffi::PyGetSetDef> = FIELDS
+        .iter()
+        .map(|&(name, field, doc)| ffi::PyGetSetDef {
+            name: name.as_ptr(),
+            get: Some(get_field),
+            set: None,
+            doc: doc.as_ptr(),
+            closure: field as usize as *mut c_void,
+        })
+        .collect();
+    getset.push(ffi::PyGetSetDef::default());
+    let methods: &mut [ffi::PyMethodDef] = Box::leak(Box::new([
+        ffi::PyMethodDef {
+            ml_name: c"to_dict".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: to_dict },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: c"The event as a plain dict (what `python -m instantjson parse` prints).".as_ptr(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]));
+    let getset: &mut [ffi::PyGetSetDef] = Box::leak(getset.into_boxed_slice());
+    let mut slots = [
+        slot(ffi::Py_tp_doc, DOC.as_ptr().cast_mut().cast()),
+        slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
+        slot(ffi::Py_tp_getset, getset.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_methods, methods.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_repr, repr as *mut c_void),
+        slot(ffi::Py_tp_hash, hash as *mut c_void),
+        slot(ffi::Py_tp_richcompare, richcompare as *mut c_void),
+        slot(0, std::ptr::null_mut()),
+    ];
+    let mut spec = ffi::PyType_Spec {
+        name: c"instantjson.InstantEvent".as_ptr(),
+        basicsize: c_int::try_from(std::mem::size_of::<EventObject>()).unwrap_or(c_int::MAX),
+        itemsize: 0,
+        // Not a base type: every instance is an `EventObject`, as the slots assume.
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as std::ffi::c_uint,
+        slots: slots.as_mut_ptr(),
+    };
+    // SAFETY: a valid spec whose name and tables are 'static (`CPython` keeps pointers to them);
+    // the slot array itself is copied.
+    let ty = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&raw mut spec))? };
+    let ty = ty.cast_into::<PyType>()?;
+    ty.setattr("__match_args__", ("event_type", "path", "value"))?;
+    Ok(ty.unbind())
+}
+
+fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
+    ffi::PyType_Slot { slot, pfunc }
+}
+
+/// The event inside an object of our type.
+///
+/// # Safety
+/// `obj` is a live `InstantEvent` object (`CPython` calls our slots only with instances of our
+/// type, which cannot be subclassed or made from Python).
+unsafe fn event_of<'a>(obj: *mut ffi::PyObject) -> &'a InstantEvent {
+    unsafe { &(*obj.cast::<EventObject>()).event }
+}
+
+/// Run a slot's body: a Python error (or a panic, which must not cross into C) becomes the raised
+/// exception and `failed` is returned.
+fn run_slot<R>(failed: R, body: impl FnOnce(Python<'_>) -> PyResult<R>) -> R {
+    // SAFETY: `CPython` calls type slots only from attached threads.
+    let py = unsafe { Python::assume_attached() };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(py))).unwrap_or_else(|_| {
+        Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "instantjson: internal error in InstantEvent (a bug: please report it)",
+        ))
+    });
+    result.unwrap_or_else(|e| {
+        e.restore(py);
+        failed
+    })
+}
+
+unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
+    // SAFETY: `obj` is an instance of our type whose last reference is gone: its event is dropped
+    // once (its references are released with plain decrefs, see `Held`; nothing in it panics),
+    // its memory goes back to `PyObject_Free` (it came from `PyObject_New`), and the reference
+    // to the type taken at allocation is released.
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
+        ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
+        ffi::PyObject_Free(obj.cast());
+        ffi::Py_DECREF(ty.cast());
+    }
+}
+
+unsafe extern "C" fn get_field(obj: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
+    let field = FIELDS[(closure as usize).min(FIELDS.len() - 1)].1;
+    // SAFETY: a getter of our type gets an instance of it.
+    let ev = unsafe { event_of(obj) };
+    run_slot(std::ptr::null_mut(), |py| Ok(ev.field(py, field)?.into_ptr()))
+}
+
+unsafe extern "C" fn to_dict(obj: *mut ffi::PyObject, _args: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: a method of our type gets an instance of it.
+    let ev = unsafe { event_of(obj) };
+    run_slot(std::ptr::null_mut(), |py| Ok(ev.to_dict(py)?.into_ptr()))
+}
+
+unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: as for `get_field`.
+    let ev = unsafe { event_of(obj) };
+    run_slot(std::ptr::null_mut(), |py| {
+        Ok(PyString::new(py, &ev.repr(py)?).into_ptr())
+    })
+}
+
+unsafe extern "C" fn hash(obj: *mut ffi::PyObject) -> ffi::Py_hash_t {
+    // SAFETY: as for `get_field`.
+    let ev = unsafe { event_of(obj) };
+    // -1 means an error to `CPython` (and a tuple's hash is never -1).
+    run_slot(-1, |py| ev.hash(py))
+}
+
+unsafe extern "C" fn richcompare(a: *mut ffi::PyObject, b: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+    run_slot(std::ptr::null_mut(), |py| {
+        // SAFETY: `CPython` passes live objects; `a` is ours (this is our type's slot), `b` is
+        // checked before it is read as an event.
+        let (a_ty, b_ty) = unsafe { (ffi::Py_TYPE(a), ffi::Py_TYPE(b)) };
+        if (op != ffi::Py_EQ && op != ffi::Py_NE) || a_ty != b_ty {
+            return Ok(py.NotImplemented().into_ptr());
+        }
+        // SAFETY: both are instances of our type.
+        let equal = unsafe { event_of(a).eq(py, event_of(b))? };
+        Ok((equal == (op == ffi::Py_EQ)).into_bound_py_any(py)?.into_ptr())
+    })
 }

@@ -12,8 +12,6 @@ mod strings;
 #[pymodule(gil_used = false)]
 mod _core {
     #[pymodule_export]
-    use crate::event::InstantEvent;
-    #[pymodule_export]
     use crate::framing::{Frame, PyNdjsonDecoder, PySseDecoder};
     #[pymodule_export]
     use crate::parser::{loads, parse_partial, InstantParser};
@@ -23,6 +21,7 @@ mod _core {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("InstantEvent", crate::event::event_type(m.py())?)?;
         m.add(
             "build_profile",
             if cfg!(debug_assertions) { "debug" } else { "release" },

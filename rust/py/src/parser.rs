@@ -7,7 +7,7 @@ use instantjson_core::{ParseErrorKind, Parser, ParserOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 
-use crate::build::{prefix_seg, Builder, Emit, PySink};
+use crate::build::{prefix_seg, take_list, Builder, Emit, PySink};
 use crate::errors::parse_error;
 use crate::event::{Node, NodeSeg};
 
@@ -58,13 +58,21 @@ impl InstantParser {
     fn run(&mut self, py: Python<'_>, chunk: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
         let input = chunk.map(chunk_of).transpose()?;
         let mut sink = PySink::new(py, &mut self.builder);
+        if let (Some(Chunk::Text(std::borrow::Cow::Borrowed(text))), Some(obj)) = (&input, chunk) {
+            if let Ok(obj) = obj.cast::<PyString>() {
+                sink = sink.with_input(text, obj);
+            }
+        }
         let result = match &input {
             Some(Chunk::Text(s)) => self.parser.feed_str(s, &mut sink),
             Some(Chunk::Bytes(b)) => self.parser.feed(b, &mut sink),
             Some(Chunk::Owned(b)) => self.parser.feed(b, &mut sink),
             None => self.parser.finish(&mut sink),
         };
-        let PySink { events, error, .. } = sink;
+        let PySink { mut events, error, .. } = sink;
+        let list = take_list(py, &mut events);
+        self.builder.events = events; // its capacity serves the next call
+        let events = list?;
         if let Some(err) = error {
             // A value that Python would not build (an integer beyond `sys.get_int_max_str_digits()`)
             // is a number too long; anything else (out of memory) stops the parser as it is.
@@ -72,12 +80,11 @@ impl InstantParser {
             if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
                 let limit = python_int_digits(py);
                 let e = self.parser.abort(ParseErrorKind::NumberTooLong(limit));
-                return Err(parse_error(py, &e, Some(PyList::new(py, events)?.into_any())));
+                return Err(parse_error(py, &e, Some(events.into_any())));
             }
             self.parser.abort(ParseErrorKind::Aborted);
             return Err(err);
         }
-        let events = PyList::new(py, events)?;
         match result {
             Ok(()) => Ok(events.unbind()),
             Err(e) => Err(parse_error(py, &e, Some(events.into_any()))),

@@ -4,30 +4,81 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use rustc_hash::FxHashMap;
 
-/// A Python `str` from Rust text. ASCII text (the common case for keys and much of the values) is
-/// copied straight into a new compact string, skipping `CPython`'s UTF-8 decoder (after jiter's
-/// `pystring_ascii_new`, itself after orjson).
+/// A Python `str` from Rust text, built directly in `CPython`'s compact form: the number of
+/// characters and the widest one are known from the UTF-8 bytes alone, so the string is
+/// allocated once at its final kind (1, 2 or 4 bytes per character) and filled in one pass.
+/// `CPython`'s UTF-8 decoder instead starts narrow and widens and copies as it meets wider
+/// characters, which costs most on the mixed text of model answers (after orjson's and jiter's
+/// string builders).
 pub fn new_str<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
     #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
     {
-        if s.is_ascii() {
-            // SAFETY: `PyUnicode_New` with maxchar 127 returns a compact ASCII string whose data
-            // area holds `len` bytes plus a NUL, laid out right after the `PyASCIIObject` header
-            // (`PyUnicode_DATA`). We fill exactly `len` bytes of ASCII, which is a valid value for
-            // that kind, before anyone else can see the object. A NULL return (out of memory)
-            // falls back to the checked path, which raises.
-            unsafe {
-                let ptr = pyo3::ffi::PyUnicode_New(s.len() as pyo3::ffi::Py_ssize_t, 127);
-                if !ptr.is_null() {
-                    let data = ptr.cast::<pyo3::ffi::PyASCIIObject>().add(1).cast::<u8>();
-                    std::ptr::copy_nonoverlapping(s.as_ptr(), data, s.len());
-                    return Bound::from_owned_ptr(py, ptr).cast_into_unchecked();
-                }
-                pyo3::ffi::PyErr_Clear();
-            }
+        // SAFETY: `compact` fills a string of exactly the kind and length it asked for.
+        if let Some(obj) = unsafe { compact(py, s) } {
+            return obj;
         }
     }
     PyString::new(py, s)
+}
+
+/// The width `CPython` stores `s` with: the largest character decides, and the lead byte of a
+/// character's UTF-8 sequence tells its range (`0xC2`-`0xC3`: U+0080-U+00FF, below `0xF0`: the
+/// BMP, else beyond).
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
+fn max_char_of(bytes: &[u8]) -> u32 {
+    let lead = bytes.iter().copied().max().unwrap_or(0);
+    match lead {
+        0x00..=0x7f => 0x7f,
+        0x80..=0xc3 => 0xff,
+        0xc4..=0xef => 0xffff,
+        _ => 0x0010_ffff,
+    }
+}
+
+/// # Safety
+/// Must be called attached to the interpreter (`py` proves it).
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
+unsafe fn compact<'py>(py: Python<'py>, s: &str) -> Option<Bound<'py, PyString>> {
+    use pyo3::ffi;
+    let bytes = s.as_bytes();
+    let max = max_char_of(bytes);
+    let len = if max == 0x7f {
+        bytes.len()
+    } else {
+        instantjson_core::count_chars(bytes) as usize
+    };
+    // SAFETY: `PyUnicode_New(len, max)` returns a compact string of `len` characters, each of
+    // kind 1 (max <= 0xFF), 2 (<= 0xFFFF) or 4 bytes, with a data area (`PyUnicode_DATA`) right
+    // after its header; we write exactly `len` characters of that kind, each <= `max`, which is
+    // what that kind requires (and for an ASCII string, ASCII bytes), before anyone else can see
+    // the object. A NULL return (out of memory) falls back to the checked path, which raises.
+    unsafe {
+        let ptr = ffi::PyUnicode_New(len as ffi::Py_ssize_t, max);
+        if ptr.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let data = ffi::PyUnicode_DATA(ptr);
+        match max {
+            0x7f => std::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), len),
+            0xff => fill(s, data.cast::<u8>()),
+            0xffff => fill(s, data.cast::<u16>()),
+            _ => fill(s, data.cast::<u32>()),
+        }
+        Some(Bound::from_owned_ptr(py, ptr).cast_into_unchecked())
+    }
+}
+
+/// Write the characters of `s` as code units of `T`, which `s`'s widest character fits.
+///
+/// # Safety
+/// `out` must have room for as many `T`s as `s` has characters.
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
+unsafe fn fill<T: TryFrom<u32> + Default>(s: &str, out: *mut T) {
+    for (i, c) in s.chars().enumerate() {
+        // SAFETY: `i` < the character count of `s`, for which the caller made room.
+        unsafe { out.add(i).write(T::try_from(u32::from(c)).unwrap_or_default()) };
+    }
 }
 
 /// Object keys are interned per parser: the same key text gives the same Python string, and
