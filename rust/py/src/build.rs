@@ -2,7 +2,6 @@
 //! the tree of open containers for `snapshot()`, and makes the `InstantEvent`s.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use instantjson_core::{Scalar, Seg, Sink};
 use pyo3::prelude::*;
@@ -11,6 +10,7 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 
 use crate::event::{InstantEvent, Node, NodeRef, NodeSeg, SharedText};
+use crate::shared::{lock, Cell, Shared};
 use crate::strings::{new_str, KeyCache};
 
 /// Which events to make.
@@ -52,7 +52,7 @@ impl Container {
 struct Open {
     obj: Container,
     key: Option<Py<PyString>>,
-    node: Option<Arc<Node>>,
+    node: Option<Shared<Node>>,
     emit: bool,
 }
 
@@ -96,7 +96,7 @@ struct OpenString {
 pub struct Builder {
     emit: Emit,
     /// The node of the root value: `Root`, or the last node of a path prefix.
-    root_node: Arc<Node>,
+    root_node: Shared<Node>,
     stack: Vec<Open>,
     root: Option<Py<PyAny>>,
     open: Option<OpenString>,
@@ -108,7 +108,7 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new(emit: Emit, root_node: Arc<Node>) -> Self {
+    pub fn new(emit: Emit, root_node: Shared<Node>) -> Self {
         Builder {
             emit,
             root_node,
@@ -126,7 +126,7 @@ impl Builder {
     /// those containers make each full collection slower as a stream grows (measured: most of the
     /// per-chunk growth at 100 KB). A dict becomes tracked again when a tracked object is put in
     /// it; do not build cycles out of these values.
-    pub fn untracked(root_node: Arc<Node>) -> Self {
+    pub fn untracked(root_node: Shared<Node>) -> Self {
         Builder {
             untracked: true,
             ..Builder::new(Emit::Nothing, root_node)
@@ -351,9 +351,13 @@ impl<'a, 'py> PySink<'a, 'py> {
             return Ok(());
         };
         // The shared text exists only for strings that span feeds (made at their first delta).
-        let text = open.text.get_or_insert_with(SharedText::default).clone();
+        // Room for a few sentences up front: most strings that span feeds are prose.
+        let text = open
+            .text
+            .get_or_insert_with(|| Shared::new(Cell::new(String::with_capacity(delta.len().max(256)))))
+            .clone();
         let len = {
-            let mut t = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut t = lock(&text);
             t.push_str(delta);
             t.len()
         };

@@ -1,7 +1,7 @@
 //! `InstantEvent` and the path nodes it points to.
 //!
-//! Every value the parser starts gets a [`Node`]: its parent and its key or index. Events hold an
-//! `Arc<Node>`; the four path views (`path`, `keys`, `wildcard_path`, `indexes`) are built on first
+//! Every value the parser starts gets a [`Node`]: its parent and its key or index. Events hold a
+//! shared `Node`; the four path views (`path`, `keys`, `wildcard_path`, `indexes`) are built on first
 //! read and cached on the node, so the many deltas of one string share them and events nobody
 //! reads cost no string formatting at all.
 //!
@@ -13,7 +13,7 @@
 use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use instantjson_core::path::push_seg;
 use instantjson_core::Seg;
@@ -22,6 +22,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
+
+use crate::shared::{lock, Cell, Shared};
 
 /// A strong reference released with a plain decref when dropped.
 ///
@@ -64,7 +66,7 @@ pub enum NodeSeg {
 /// the cached views live in a separate allocation made on first read. Containers' nodes are shared
 /// (`Arc`) as the parents of their children; a scalar's node lives inside its event.
 pub struct Node {
-    pub parent: Option<Arc<Node>>,
+    pub parent: Option<Shared<Node>>,
     pub seg: NodeSeg,
     views: OnceLock<Box<Views>>,
 }
@@ -81,11 +83,11 @@ struct Views {
 }
 
 impl Node {
-    pub fn new(parent: Option<Arc<Node>>, seg: NodeSeg) -> Arc<Node> {
-        Arc::new(Node::leaf(parent, seg))
+    pub fn new(parent: Option<Shared<Node>>, seg: NodeSeg) -> Shared<Node> {
+        Shared::new(Node::leaf(parent, seg))
     }
 
-    pub fn leaf(parent: Option<Arc<Node>>, seg: NodeSeg) -> Node {
+    pub fn leaf(parent: Option<Shared<Node>>, seg: NodeSeg) -> Node {
         Node {
             parent,
             seg,
@@ -236,7 +238,7 @@ impl Node {
 
 /// An event's node: shared with other events, or its own.
 pub enum NodeRef {
-    Shared(Arc<Node>),
+    Shared(Shared<Node>),
     Own(Node),
 }
 
@@ -251,19 +253,19 @@ impl NodeRef {
     /// Another reference to the same place, for one more event.
     pub fn another(&self, py: Python<'_>) -> NodeRef {
         match self {
-            NodeRef::Shared(n) => NodeRef::Shared(Arc::clone(n)),
+            NodeRef::Shared(n) => NodeRef::Shared(n.clone()),
             NodeRef::Own(n) => NodeRef::Own(n.copy(py)),
         }
     }
 
     /// Make the node shareable (for a container, or a string whose deltas span feeds).
-    pub fn share(&mut self) -> Arc<Node> {
+    pub fn share(&mut self) -> Shared<Node> {
         if let NodeRef::Own(n) = self {
             let owned = std::mem::replace(n, Node::leaf(None, NodeSeg::Root));
-            *self = NodeRef::Shared(Arc::new(owned));
+            *self = NodeRef::Shared(Shared::new(owned));
         }
         match self {
-            NodeRef::Shared(n) => Arc::clone(n),
+            NodeRef::Shared(n) => n.clone(),
             NodeRef::Own(_) => unreachable!("just made shared"),
         }
     }
@@ -271,7 +273,7 @@ impl NodeRef {
 
 /// The text of one open string, shared by its delta events so each can build `value` (the
 /// string so far) on first read without the parser copying the text per event.
-pub type SharedText = Arc<Mutex<String>>;
+pub type SharedText = Shared<Cell<String>>;
 
 /// One instant event: the value at `path` grew (`"delta"`) or is complete (`"done"`). The data of
 /// a Python `InstantEvent` object (see [`event_type`] for its attributes).
@@ -336,7 +338,7 @@ impl InstantEvent {
             EventValue::Done(v) => v.bind(py).clone(),
             EventValue::SoFar(text, len, cache) => cache
                 .get_or_init(|| {
-                    let guard = text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let guard = lock(text);
                     crate::strings::new_str(py, guard.get(..*len).unwrap_or(""))
                         .into_any()
                         .unbind()

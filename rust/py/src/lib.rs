@@ -7,6 +7,7 @@ mod errors;
 mod event;
 mod framing;
 mod parser;
+mod shared;
 mod strings;
 
 #[pymodule(gil_used = false)]

@@ -1,7 +1,6 @@
 //! `InstantParser`, `loads` and `parse_partial`: argument handling and conversion around the core.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use instantjson_core::{ParseErrorKind, Parser, ParserOptions};
 use pyo3::prelude::*;
@@ -136,7 +135,7 @@ impl InstantParser {
         }
         Ok(InstantParser {
             parser: Parser::new(opts),
-            builder: Builder::new(emit, Arc::clone(&root)),
+            builder: Builder::new(emit, root.clone()),
         })
     }
 
