@@ -44,6 +44,42 @@ def test_payload_errors_are_reported_not_raised() -> None:
     assert bad.value is None and isinstance(bad.error, ParseError) and bad.error.kind == "expected_key"
 
 
+def _json_or_none(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("decoder", [SSEDecoder, NDJSONDecoder])
+def test_payload_decoder_is_reused_cleanly_across_frames(decoder: type[SSEDecoder] | type[NDJSONDecoder]) -> None:
+    """One decoder parses every payload of a stream: a broken payload, a truncated one, and
+    payloads of different shapes must not leak into the next frame's value."""
+    payloads = [
+        '{"choices": [{"delta": {"content": "a"}}]}',
+        '{"choices": [{"delta": {"con',  # broken off inside a key
+        '{"bad": tru}',
+        '["x", {"y": [1, 2.5, null]}]',
+        '"just a string"',
+        '{"choices": [{"delta": {"content": "b"}, "index": 0}]}',
+    ]
+    sep = "\n\n" if decoder is SSEDecoder else "\n"
+    prefix = "data: " if decoder is SSEDecoder else ""
+    body = "".join(prefix + p + sep for p in payloads).encode()
+    frames = decoder().feed(body)
+    assert [f.data for f in frames] == payloads
+    for f, p in zip(frames, payloads, strict=True):
+        want = _json_or_none(p)
+        if want is None:
+            assert f.value is None and isinstance(f.error, ParseError)
+        else:
+            assert f.error is None and f.value == want
+    # the keys every payload repeats are made once per stream: the same str objects
+    first, last = frames[0].value, frames[-1].value
+    assert next(iter(first)) is next(iter(last))
+    assert next(iter(first["choices"][0])) is next(iter(last["choices"][0]))
+
+
 def test_payload_containers_are_not_tracked_by_the_cycle_collector() -> None:
     (frame,) = SSEDecoder().feed(b'data: {"choices": [{"delta": {"content": "x"}}], "n": [1]}\n\n')
     value = frame.value

@@ -180,9 +180,18 @@ impl Parser {
         &self.opts
     }
 
-    /// Start again with the same options, as if new.
+    /// Start again with the same options, as if new (keeping the buffers it has grown, so a
+    /// parser reused for many small documents allocates nothing after the first).
     pub fn reset(&mut self) {
+        let frames = std::mem::take(&mut self.frames);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut num = std::mem::take(&mut self.num);
+        scratch.clear();
+        num.clear();
         *self = Self::new(self.opts.clone());
+        self.frames = frames; // `push_frame` clears each frame it reuses
+        self.scratch = scratch;
+        self.num = num;
     }
 
     /// True once the root value has closed (more input is trailing text).

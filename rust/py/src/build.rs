@@ -133,6 +133,14 @@ impl Builder {
         }
     }
 
+    /// Forget the value built so far (keeping the key cache), to build the next one.
+    pub fn reset(&mut self) {
+        self.stack.clear();
+        self.root = None;
+        self.open = None;
+        self.events.clear();
+    }
+
     /// The root value, once it exists (containers exist from their first byte).
     pub fn root(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.root.as_ref().map(|r| r.clone_ref(py))

@@ -40,58 +40,84 @@ impl Frame {
     }
 }
 
-/// Decode a payload with the strict parser: (value, error).
-fn decode_payload(py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<PyAny>>)> {
-    let looks_like_json = data != "[DONE]" && matches!(data.trim_start().as_bytes().first(), Some(b'{' | b'[' | b'"'));
-    if !looks_like_json {
-        return Ok((py.None(), None));
-    }
-    let mut builder = Builder::untracked(Node::new(None, NodeSeg::Root));
-    let mut parser = Parser::new(ParserOptions::default().with_string_deltas(false));
-    let mut sink = PySink::new(py, &mut builder);
-    let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));
-    if let Some(err) = sink.error.take() {
-        // An integer beyond Python's digit limit: this payload's error, not the stream's.
-        if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
-            let e = parser.abort(instantjson_core::ParseErrorKind::NumberTooLong(
-                crate::parser::python_int_digits(py),
-            ));
-            return Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any())));
+/// Decodes frame payloads with the strict parser. One per frame decoder, reused for every frame:
+/// the parser keeps its buffers and the builder its key cache, so the keys every payload of a
+/// stream repeats (`choices`, `delta`, `content`...) are the same Python strings, made and hashed
+/// once per stream instead of once per frame.
+struct Payloads {
+    parser: Parser,
+    builder: Builder,
+}
+
+impl Payloads {
+    fn new() -> Self {
+        Payloads {
+            parser: Parser::new(ParserOptions::default().with_string_deltas(false)),
+            builder: Builder::untracked(Node::new(None, NodeSeg::Root)),
         }
-        return Err(err);
     }
-    match result {
-        Ok(()) => Ok((builder.root(py).unwrap_or_else(|| py.None()), None)),
-        Err(e) => Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any()))),
-    }
-}
 
-fn frames_to_py(py: Python<'_>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
-    let mut out = Vec::with_capacity(frames.len());
-    for f in frames {
-        let (value, error) = decode_payload(py, &f.data)?;
-        let frame = Frame {
-            event: f.event.map(|e| new_str(py, &e).unbind()),
-            data: new_str(py, &f.data).unbind(),
-            id: f.id.map(|i| new_str(py, &i).unbind()),
-            retry: f.retry,
-            value,
-            error,
+    /// Decode a payload: (value, error).
+    fn decode(&mut self, py: Python<'_>, data: &str) -> PyResult<(Py<PyAny>, Option<Py<PyAny>>)> {
+        let looks_like_json =
+            data != "[DONE]" && matches!(data.trim_start().as_bytes().first(), Some(b'{' | b'[' | b'"'));
+        if !looks_like_json {
+            return Ok((py.None(), None));
+        }
+        let (parser, builder) = (&mut self.parser, &mut self.builder);
+        parser.reset();
+        builder.reset();
+        let mut sink = PySink::new(py, builder);
+        let result = parser.feed_str(data, &mut sink).and_then(|()| parser.finish(&mut sink));
+        if let Some(err) = sink.error.take() {
+            // An integer beyond Python's digit limit: this payload's error, not the stream's.
+            if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+                let e = parser.abort(instantjson_core::ParseErrorKind::NumberTooLong(
+                    crate::parser::python_int_digits(py),
+                ));
+                return Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any())));
+            }
+            return Err(err);
+        }
+        let value = match result {
+            Ok(()) => Ok((builder.root(py).unwrap_or_else(|| py.None()), None)),
+            Err(e) => Ok((py.None(), Some(parse_error(py, &e, None).into_value(py).into_any()))),
         };
-        out.push(Py::new(py, frame)?);
+        builder.reset(); // the value belongs to its frame now
+        value
     }
-    Ok(PyList::new(py, out)?.unbind())
-}
 
-/// Run one decoder step and convert its frames. Frames completed before an error are still
-/// decoded; the error wins.
-fn decode(py: Python<'_>, step: impl FnOnce(&mut Vec<SseFrame>) -> Result<(), FramingError>) -> PyResult<Py<PyList>> {
-    let mut frames = Vec::new();
-    let result = step(&mut frames);
-    let list = frames_to_py(py, frames)?;
-    match result {
-        Ok(()) => Ok(list),
-        Err(e) => Err(framing_error(py, e.to_string())),
+    fn frames_to_py(&mut self, py: Python<'_>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
+        let mut out = Vec::with_capacity(frames.len());
+        for f in frames {
+            let (value, error) = self.decode(py, &f.data)?;
+            let frame = Frame {
+                event: f.event.map(|e| new_str(py, &e).unbind()),
+                data: new_str(py, &f.data).unbind(),
+                id: f.id.map(|i| new_str(py, &i).unbind()),
+                retry: f.retry,
+                value,
+                error,
+            };
+            out.push(Py::new(py, frame)?);
+        }
+        Ok(PyList::new(py, out)?.unbind())
+    }
+
+    /// Run one decoder step and convert its frames. Frames completed before an error are still
+    /// decoded; the error wins.
+    fn step(
+        &mut self,
+        py: Python<'_>,
+        step: impl FnOnce(&mut Vec<SseFrame>) -> Result<(), FramingError>,
+    ) -> PyResult<Py<PyList>> {
+        let mut frames = Vec::new();
+        let result = step(&mut frames);
+        let list = self.frames_to_py(py, frames)?;
+        match result {
+            Ok(()) => Ok(list),
+            Err(e) => Err(framing_error(py, e.to_string())),
+        }
     }
 }
 
@@ -103,6 +129,7 @@ fn decode(py: Python<'_>, step: impl FnOnce(&mut Vec<SseFrame>) -> Result<(), Fr
 #[pyclass(module = "instantjson", name = "SSEDecoder")]
 pub struct PySseDecoder {
     inner: SseDecoder,
+    payloads: Payloads,
 }
 
 #[pymethods]
@@ -112,17 +139,18 @@ impl PySseDecoder {
     fn new(max_frame_size: usize) -> Self {
         PySseDecoder {
             inner: SseDecoder::new().with_max_frame_size(max_frame_size),
+            payloads: Payloads::new(),
         }
     }
 
     /// Decode one network chunk; returns the frames it completed.
     fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
-        decode(py, |frames| self.inner.feed(chunk, frames))
+        self.payloads.step(py, |frames| self.inner.feed(chunk, frames))
     }
 
     /// End of body: returns the last frames.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
-        decode(py, |frames| self.inner.finish(frames))
+        self.payloads.step(py, |frames| self.inner.finish(frames))
     }
 }
 
@@ -130,6 +158,7 @@ impl PySseDecoder {
 #[pyclass(module = "instantjson", name = "NDJSONDecoder")]
 pub struct PyNdjsonDecoder {
     inner: NdjsonDecoder,
+    payloads: Payloads,
 }
 
 #[pymethods]
@@ -139,16 +168,17 @@ impl PyNdjsonDecoder {
     fn new(max_frame_size: usize) -> Self {
         PyNdjsonDecoder {
             inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size),
+            payloads: Payloads::new(),
         }
     }
 
     /// Decode one network chunk; returns the frames (lines) it completed.
     fn feed(&mut self, py: Python<'_>, chunk: &[u8]) -> PyResult<Py<PyList>> {
-        decode(py, |frames| self.inner.feed(chunk, frames))
+        self.payloads.step(py, |frames| self.inner.feed(chunk, frames))
     }
 
     /// End of body: a last line without a newline becomes a frame.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
-        decode(py, |frames| self.inner.finish(frames))
+        self.payloads.step(py, |frames| self.inner.finish(frames))
     }
 }
