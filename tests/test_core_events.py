@@ -15,6 +15,7 @@ Then `paths=` filtering and `deltas=False`, and a few targeted cases.
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -229,6 +230,34 @@ def test_one_delta_per_open_string_per_feed() -> None:
         events = p.feed(chunk)
         assert [e.event_type for e in events] == ["delta", "done"]
         assert events[0].delta == json.loads(text)["s"]
+
+
+@pytest.mark.parametrize(
+    "text", ["caf\u00e9", "\u65e5\u672c", "\U0001f600 x", "\u00ff\u0100", "a\ud800b", "\udfff", "x\ud83d\U0001f600"]
+)
+def test_str_chunks_of_every_width_and_lone_surrogates(text: str) -> None:
+    """A str chunk's text reaches the events whatever its storage width (1, 2 or 4 bytes a
+    character), and a lone surrogate, which UTF-8 cannot hold, becomes U+FFFD in the delta too
+    (a delta may be the chunk's own str object only when the text is exactly the chunk)."""
+    want = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    p = InstantParser()
+    p.feed('{"s": "')
+    deltas = [e.delta for e in p.feed(text)]
+    assert deltas == [want]
+    assert p.snapshot() == {"s": want}
+    p.feed('"}')
+    assert p.value == {"s": want}
+
+
+def test_str_chunks_are_not_given_a_utf8_copy() -> None:
+    """Feeding a non-ASCII str does not make CPython attach a UTF-8 copy to it (which would
+    double the memory of every token a response keeps for its replay)."""
+    chunk = "".join(["caf\u00e9 \u65e5\u672c \U0001f600 "] * 20)
+    size = sys.getsizeof(chunk)
+    p = InstantParser()
+    p.feed('["')
+    p.feed(chunk)
+    assert sys.getsizeof(chunk) == size
 
 
 def test_split_escapes_are_held_back() -> None:

@@ -9,6 +9,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use crate::build::{prefix_seg, take_list, Builder, Emit, PySink};
 use crate::errors::parse_error;
 use crate::event::{Node, NodeSeg};
+use crate::strings::utf8_of;
 
 /// Incremental JSON parser that emits instant path events. One parser per stream.
 ///
@@ -26,6 +27,8 @@ use crate::event::{Node, NodeSeg};
 pub struct InstantParser {
     parser: Parser,
     builder: Builder,
+    /// The UTF-8 of the last non-ASCII `str` chunk (reused).
+    utf8: String,
 }
 
 /// The text of a chunk, borrowed where Python allows it.
@@ -35,12 +38,10 @@ enum Chunk<'a> {
     Owned(Vec<u8>),
 }
 
-fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Chunk<'a>> {
+/// A chunk's text or bytes; `buf` holds the UTF-8 of a non-ASCII `str`.
+fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>, buf: &'a mut String) -> PyResult<Chunk<'a>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        // A str holding lone surrogates cannot be UTF-8: they become U+FFFD.
-        return Ok(Chunk::Text(s.to_cow().or_else(|_| {
-            Ok::<_, PyErr>(std::borrow::Cow::Owned(s.to_string_lossy().into_owned()))
-        })?));
+        return Ok(Chunk::Text(utf8_of(s, buf)));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Chunk::Bytes(b.as_bytes()));
@@ -55,7 +56,7 @@ fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Chunk<'a>> {
 
 impl InstantParser {
     fn run(&mut self, py: Python<'_>, chunk: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
-        let input = chunk.map(chunk_of).transpose()?;
+        let input = chunk.map(|c| chunk_of(c, &mut self.utf8)).transpose()?;
         let mut sink = PySink::new(py, &mut self.builder);
         if let (Some(Chunk::Text(std::borrow::Cow::Borrowed(text))), Some(obj)) = (&input, chunk) {
             if let Ok(obj) = obj.cast::<PyString>() {
@@ -136,6 +137,7 @@ impl InstantParser {
         Ok(InstantParser {
             parser: Parser::new(opts),
             builder: Builder::new(emit, root.clone()),
+            utf8: String::new(),
         })
     }
 
@@ -230,5 +232,6 @@ pub fn quiet_parser(lenient: bool, max_depth: usize) -> InstantParser {
     InstantParser {
         parser: Parser::new(options(lenient, max_depth, false)),
         builder: Builder::new(Emit::Nothing, Node::new(None, NodeSeg::Root)),
+        utf8: String::new(),
     }
 }

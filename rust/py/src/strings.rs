@@ -81,6 +81,73 @@ unsafe fn fill<T: TryFrom<u32> + Default>(s: &str, out: *mut T) {
     }
 }
 
+/// The UTF-8 text of a `str`: borrowed from the object when it is ASCII (its characters are its
+/// UTF-8), else encoded into `buf`. A lone surrogate, which UTF-8 cannot hold, becomes U+FFFD,
+/// and the text is then `Cow::Owned` (not the object's exact text).
+///
+/// `PyUnicode_AsUTF8AndSize` would instead allocate a UTF-8 copy and keep it on the object for
+/// its lifetime: for the non-ASCII tokens of a stream, one allocation per token, and twice the
+/// memory for every token a response keeps for its replay.
+pub fn utf8_of<'a>(s: &'a Bound<'_, PyString>, buf: &'a mut String) -> std::borrow::Cow<'a, str> {
+    #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
+    {
+        use pyo3::ffi;
+        let ptr = s.as_ptr();
+        // SAFETY: `ptr` is a live `str` (or subclass). Once ready (always, from 3.12; checked
+        // before), its `length` characters of `kind` bytes each are at `PyUnicode_DATA`, and an
+        // ASCII string's characters are ASCII bytes, which are valid UTF-8. The borrowed slice
+        // lives as long as `s` holds the (immutable) string.
+        unsafe {
+            #[cfg(not(Py_3_12))]
+            if ffi::PyUnicode_READY(ptr) != 0 {
+                ffi::PyErr_Clear();
+                return std::borrow::Cow::Owned(s.to_string_lossy().into_owned());
+            }
+            let len = ffi::PyUnicode_GET_LENGTH(ptr) as usize;
+            let data = ffi::PyUnicode_DATA(ptr);
+            if ffi::PyUnicode_IS_ASCII(ptr) != 0 {
+                let bytes = std::slice::from_raw_parts(data.cast::<u8>(), len);
+                return std::borrow::Cow::Borrowed(std::str::from_utf8_unchecked(bytes));
+            }
+            buf.clear();
+            buf.reserve(len * 2);
+            let exact = match ffi::PyUnicode_KIND(ptr) {
+                ffi::PyUnicode_1BYTE_KIND => {
+                    buf.extend(
+                        std::slice::from_raw_parts(data.cast::<u8>(), len)
+                            .iter()
+                            .map(|&b| char::from(b)),
+                    );
+                    true
+                }
+                ffi::PyUnicode_2BYTE_KIND => push_units(buf, std::slice::from_raw_parts(data.cast::<u16>(), len)),
+                _ => push_units(buf, std::slice::from_raw_parts(data.cast::<u32>(), len)),
+            };
+            return if exact {
+                std::borrow::Cow::Borrowed(buf.as_str())
+            } else {
+                std::borrow::Cow::Owned(buf.clone())
+            };
+        }
+    }
+    #[allow(unreachable_code)]
+    s.to_string_lossy()
+}
+
+/// Append code points (UCS-2 or UCS-4 units) as UTF-8; a surrogate becomes U+FFFD. False when
+/// one did.
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
+fn push_units<T: Copy + Into<u32>>(buf: &mut String, units: &[T]) -> bool {
+    let mut exact = true;
+    buf.extend(units.iter().map(|&u| {
+        char::from_u32(u.into()).unwrap_or_else(|| {
+            exact = false;
+            '\u{fffd}'
+        })
+    }));
+    exact
+}
+
 /// Object keys are interned per parser: the same key text gives the same Python string, and
 /// the text shared by the path nodes. Only short keys are kept, and only so many (as orjson and
 /// jiter do); per parser, so no lock is needed, also on free-threaded Python.
