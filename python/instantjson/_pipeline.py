@@ -2,7 +2,7 @@
 
 One pipeline per response, driven by the response's single puller:
 
-    network chunk --(Rust SSEDecoder/NDJSONDecoder)--> frames --(provider adapter)--> items
+    network read --(Rust SSEDecoder/NDJSONDecoder)--> frames --(provider adapter)--> items
                                                                    |
                                each `delta` text --(InstantParser(lenient=True))--> ("instant", event)
 
@@ -73,7 +73,7 @@ class Pipeline:
         self._json_body = bytearray()
 
     def feed_bytes(self, chunk: bytes) -> list[Item]:
-        """One network chunk."""
+        """One piece of the body (over HTTP, everything one network read brought)."""
         adapter = self.adapter
         if adapter.ended:
             return []

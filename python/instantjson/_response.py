@@ -4,8 +4,9 @@ Design (a *pull* design: no background task)
 --------------------------------------------
 The seed never writes `async with`, so a response cannot own a task group that outlives the
 caller's code. Instead there is no producer task at all: the consumer (view or getter) that
-needs an item nobody has read yet becomes the puller. It reads the next unit (a network chunk),
-runs it through the pipeline (Rust framing -> provider adapter -> instant parser) and appends
+needs an item nobody has read yet becomes the puller. It reads the next unit (over HTTP:
+everything one network read brought, often hundreds of events; see `_client.py`), runs it
+through the pipeline (Rust framing -> provider adapter -> instant parser) and appends
 the resulting items to the `ReplayLog`; consumers that need more while someone pulls wait on an
 `anyio.Event` that the next append sets, then find the new items in the log. Consequences:
 
@@ -17,9 +18,10 @@ the resulting items to the `ReplayLog`; consumers that need more while someone p
 * each step (open, read, decode, append) is shielded from cancellation, so a cancelled consumer
   never leaves the shared stream half-read: it is cancelled right after that step (a stalled
   connection is bounded by the connect and read timeouts; `aclose()` cancels at once);
-* it is cheap: the puller returns to its own consumer after each chunk, and while further
-  chunks are already buffered it keeps pulling without a task switch; the waiters then catch
-  up with the whole batch at once. Appends wake nobody when nobody waits;
+* it is cheap: one step (one shield, one append, one wake-up) per network read, not per event;
+  the puller returns to its own consumer after each step, and the waiters catch up with the
+  whole batch at once. Appends wake nobody when nobody waits. The log keeps no per-item
+  tuples (see `_replay.py`), so a long stream does not feed the cycle collector;
 * the HTTP response (and its client) is closed in the puller as soon as the end is reached,
   on `await response.aclose()` / `async with response:` exit (which also cancels a read in
   flight), and as a last resort when the response is garbage collected mid-stream: a response
@@ -67,8 +69,6 @@ from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
-    Coroutine,
-    Generator,
     Iterable,
     Iterator,
     Sequence,
@@ -81,6 +81,7 @@ import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
 
+from ._client import Resume
 from ._exceptions import ReplayOverflowError, ResponseClosedError
 from ._parts import PARSE_ERROR, Item
 from ._pipeline import Pipeline
@@ -99,6 +100,8 @@ __all__ = ["Response", "ViewType"]
 ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all"]
 
 _TO_THE_END = sys.maxsize
+_WAIT: Any = object()
+"""What `_View._next_ready` returns when the log holds nothing more for the view yet."""
 DEFAULT_SPECIFIC = ("reasoning_delta", "delta", "reasoning_done", "done", "tool_calls")
 _ORIGINAL = frozenset({"original_delta", "original_done"})
 
@@ -240,7 +243,7 @@ class Response:
 
     # ------------------------------------------------------------------ pulling
     async def _advance(self, seen: int) -> None:
-        """Return once the log holds more than `seen` items or has finished."""
+        """Return once the log's flat list holds more than `seen` entries or has finished."""
         home = self._home
         if home is not None and home.token is not None and home.token == _current_token():
             await self._pull_local(seen)  # the common case, first: a consumer in the home loop
@@ -311,16 +314,16 @@ class Response:
                 raise RuntimeError(_HOME_GONE) from exc
 
     async def _pull_local(self, seen: int) -> None:
-        """In the home loop: return once the log holds more than `seen` items or has finished.
+        """In the home loop: return once the log's flat list holds more than `seen` entries or has
+        finished.
 
         One consumer at a time is the puller (`_pulling`); the others wait on `_wakeup`, an
         `anyio.Event` created by the first waiter and dropped (after `set()`) by the next append,
         so a waiter wakes once per batch of items, not once per item, and appends cost nothing
         when nobody waits. The puller does one step per call and returns to its own consumer at
-        once: while the next chunks are already buffered it goes on pulling without a single task
-        switch, and the waiters catch up with the whole batch when it next waits for the network."""
+        once; the waiters catch up with the whole batch when it next waits for the network."""
         log = self._log
-        items = log.items
+        items = log.flat
         while len(items) <= seen and not log.finished:
             if self._pulling:
                 wakeup = self._wakeup
@@ -344,8 +347,8 @@ class Response:
             wakeup.set()
 
     async def _step(self) -> bool:
-        """Read one unit (a network chunk, a payload), append what the pipeline makes of it, and
-        say whether that had to wait (for the connection, for the network).
+        """Read one unit (what one network read brought, a payload), append what the pipeline
+        makes of it, and say whether that had to wait (for the connection, for the network).
 
         The step runs shielded from cancellation, so that a cancelled consumer never leaves the
         shared stream half-read, nor a request half-sent that another consumer would send again:
@@ -370,7 +373,7 @@ class Response:
                     items: list[Item] = done.value
                 else:
                     waited = True
-                    items = await _Resume(step, trap)
+                    items = await Resume(step, trap)
             except Exception as exc:  # a failed request (after its retries), a failed read
                 items = pipeline.fail(exc)
             finally:
@@ -386,7 +389,7 @@ class Response:
         assert isinstance(source, SyncIterSource)
         pipeline = self._pipeline
         with self._sync_lock:
-            while len(self._log) <= seen and not self._log.finished:
+            while len(self._log.flat) <= seen and not self._log.finished:
                 try:
                     items = source.step(pipeline)
                 except Exception as exc:
@@ -570,9 +573,10 @@ class Response:
 
     def _meta(self, partial: bool) -> dict[str, Any] | None:
         self._check(partial)
-        for event, value in reversed(self._log.items):
-            if event == "meta":
-                return dict(value)
+        flat = self._log.flat
+        for i in range((len(flat) >> 1) - 1, -1, -1):
+            if flat[2 * i] == "meta":
+                return dict(flat[2 * i + 1])
         return None
 
     async def async_get_text(self, *, partial: bool = False) -> str:
@@ -644,7 +648,7 @@ class _View:
     ) -> None:
         self._response = response
         self._log = log = response._log  # pyright: ignore[reportPrivateUsage]
-        self._items = log.items  # the log's one list: read in place, per item, with no lookups
+        self._items = log.flat  # the log's one flat list: read in place, per item, with no lookups
         self._names = names
         self._pairs = pairs
         self._parse_errors = parse_errors
@@ -652,9 +656,11 @@ class _View:
         self._index = 0
         self._pending: BaseException | None = None
 
-    def _next_ready(self) -> tuple[bool, Any]:
-        """(True, value) for the next selected item in the log; (False, None) when the view must
-        wait for more. Raises StopIteration at the end and the stored error where it stands."""
+    def _next_ready(self) -> Any:
+        """The next selected value in the log, or `_WAIT` when the view must wait for more (a
+        marker, not a `(ready, value)` pair: this runs once per value a view yields). Raises
+        StopIteration at the end and the stored error where it stands. `_index` counts entries
+        of the log's flat list (two per item)."""
         if self._pending is not None:
             raise self._pending
         items = self._items
@@ -662,24 +668,25 @@ class _View:
         i = self._index
         n = len(items)
         while i < n:
-            event, value = items[i]
-            i += 1
+            event = items[i]
+            i += 2
             if event == "error":
                 self._index = i
+                value = items[i - 1]
                 if self._pairs and (self._everything or "error" in names):
                     self._pending = value
-                    return True, (event, value)
+                    return (event, value)
                 raise value
             if event in names or (self._everything and event[0] != "_"):
                 self._index = i
-                return True, ((event, value) if self._pairs else value)
+                return (event, items[i - 1]) if self._pairs else items[i - 1]
             if self._parse_errors and event == PARSE_ERROR:
                 self._index = i
-                raise value
+                raise items[i - 1]
         self._index = i
         if self._log.finished and i >= len(items):
             raise StopIteration
-        return False, None
+        return _WAIT
 
 
 class _AsyncView(_View):
@@ -691,10 +698,10 @@ class _AsyncView(_View):
     async def __anext__(self) -> Any:
         while True:
             try:
-                ready, value = self._next_ready()
+                value = self._next_ready()
             except StopIteration:
                 raise StopAsyncIteration from None
-            if ready:
+            if value is not _WAIT:
                 return value
             await self._response._advance(self._index)  # pyright: ignore[reportPrivateUsage]
 
@@ -711,49 +718,14 @@ class _SyncView(_View):
 
     def __next__(self) -> Any:
         while True:
-            ready, value = self._next_ready()
-            if ready:
+            value = self._next_ready()
+            if value is not _WAIT:
                 return value
             self._response._advance_sync(self._index)  # pyright: ignore[reportPrivateUsage]
 
     def close(self) -> None:
         """Stop this view (nothing to release; the response goes on for the others)."""
         self._pending = StopIteration()
-
-
-class _Resume:
-    """Awaits the rest of a coroutine that `_step` started by hand and that suspended.
-
-    `step.send(None)` runs a read until it completes (StopIteration: the data was buffered) or
-    must wait; then it returns what the coroutine yields to the event loop (a future on asyncio,
-    a trap on trio), which must reach the loop at once: awaiting this object passes it up, then
-    every value and exception between the loop and the coroutine, as `yield from` would. `_step`
-    does this inside its shield, so any cancel scope the read enters nests inside the shield."""
-
-    __slots__ = ("_coro", "_trap")
-
-    def __init__(self, coro: Coroutine[Any, Any, list[Item]], trap: Any) -> None:
-        self._coro = coro
-        self._trap = trap
-
-    def __await__(self) -> Generator[Any, Any, list[Item]]:
-        coro, trap = self._coro, self._trap
-        while True:
-            try:
-                sent = yield trap
-            except GeneratorExit:  # noqa: PERF203 - this loop runs per wait for the network, not per chunk
-                coro.close()
-                raise
-            except BaseException as exc:
-                try:
-                    trap = coro.throw(exc)
-                except StopIteration as done:
-                    return done.value  # pyright: ignore[reportUnknownVariableType]
-            else:
-                try:
-                    trap = coro.send(sent)
-                except StopIteration as done:
-                    return done.value  # pyright: ignore[reportUnknownVariableType]
 
 
 def _finalize(source: _Source, portal: PortalThread) -> None:
