@@ -359,10 +359,11 @@ impl<'a, 'py> PySink<'a, 'py> {
             return Ok(());
         };
         // The shared text exists only for strings that span feeds (made at their first delta).
-        // Room for a few sentences up front: most strings that span feeds are prose.
+        // Grown by doubling, not sized up front: a response may keep the events (and so the
+        // text) of every string of a long answer, most of them short.
         let text = open
             .text
-            .get_or_insert_with(|| Shared::new(Cell::new(String::with_capacity(delta.len().max(256)))))
+            .get_or_insert_with(|| Shared::new(Cell::new(String::new())))
             .clone();
         let len = {
             let mut t = lock(&text);
