@@ -23,6 +23,7 @@ from instantjson._providers.openai import OpenAICompatible
 from instantjson.testing import INBAND_MESSAGE, MockLLMServer
 from instantjson.testing._server import _MESSAGES  # pyright: ignore[reportPrivateUsage]
 from tests.conftest_response import SEED_ANSWER, SEED_ANSWER_VALUE, SEED_OUTPUT, anyio_backend, model_for
+from tests.providers._harness import acollect
 
 if TYPE_CHECKING:
     from instantjson._response import Response
@@ -36,16 +37,6 @@ def respond(server: MockLLMServer, **kwargs: Any) -> Response:
     return Agent(model_for(server, **kwargs)).input("plan").output(SEED_OUTPUT).get_response()
 
 
-async def everything(response: Response) -> tuple[list[Any], BaseException | None]:
-    got: list[Any] = []
-    try:
-        async for item in response.get_async_generator(type="all"):
-            got.append(item)  # noqa: PERF401
-    except Exception as exc:
-        return got, exc
-    return got, None
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("status", [401, 429, 500])
 async def test_http_status_faults(status: int) -> None:
@@ -53,7 +44,7 @@ async def test_http_status_faults(status: int) -> None:
     async with MockLLMServer(answer=SEED_ANSWER, fault=fault) as server:
         response = respond(server)
         with anyio.fail_after(10):
-            items, error = await everything(response)
+            items, error = await acollect(response)
         assert type(error) is ProviderStatusError
         assert error.status_code == status
         assert error.message == _MESSAGES[status]
@@ -82,7 +73,7 @@ async def test_mid_stream_faults_keep_the_text_before(fault: Any, error_type: ty
     async with MockLLMServer(answer=SEED_ANSWER, fault=fault, fault_after=after) as server:
         response = respond(server, timeout=httpx.Timeout(5.0, read=0.3), retries=FAST_RETRY)
         with anyio.fail_after(10):
-            items, error = await everything(response)
+            items, error = await acollect(response)
             assert type(error) is error_type
             before = "".join(server.pieces[: after - 1])  # frame 0 is the role chunk
             assert "".join(v for e, v in items if e == "delta") == before

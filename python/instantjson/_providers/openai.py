@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from .._client import RequestSpec
 from .._exceptions import ProviderStreamError, StreamIncompleteError
-from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, normalize_usage_counts
+from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, normalize_usage_counts, system_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -345,7 +345,7 @@ class OpenAICompatible(ProviderModel):
 
     def build_request(self, prompt: Prompt) -> RequestSpec:
         messages: list[Mapping[str, Any]] = []
-        system = "\n\n".join(part for part in (prompt.system, prompt.instruction) if part)
+        system = system_text(prompt)
         if system:
             messages.append({"role": "system", "content": system})
         messages.extend(prompt.messages)

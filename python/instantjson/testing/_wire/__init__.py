@@ -34,9 +34,11 @@ __all__ = [
     "ToolCallScript",
     "WireFormat",
     "arguments_value",
+    "dumps",
     "find_wire_format",
     "prompt_tokens",
     "split_tokens",
+    "typed_event",
 ]
 
 
@@ -134,6 +136,16 @@ class WireFormat:
     def malformed_frame(self) -> bytes:
         """A frame whose payload is not valid JSON."""
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, as the providers send it (no spaces, non-ASCII text kept)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def typed_event(payload: Mapping[str, Any]) -> bytes:
+    """An SSE event named by its payload's `type` (Anthropic Messages, OpenAI Responses)."""
+    return f"event: {payload['type']}\ndata: {dumps(payload)}\n\n".encode()
 
 
 def prompt_tokens(body: Mapping[str, Any]) -> int:

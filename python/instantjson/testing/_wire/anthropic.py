@@ -10,10 +10,9 @@ The in-band error is `event: error` with an `overloaded_error`, after which the 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import Script, WireFormat, arguments_value, prompt_tokens
+from . import Script, WireFormat, arguments_value, prompt_tokens, typed_event
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,14 +31,6 @@ _ERRORS: dict[int, str] = {
     500: "api_error",
     529: "overloaded_error",
 }
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _event(payload: Mapping[str, Any]) -> bytes:
-    return f"event: {payload['type']}\ndata: {_dumps(payload)}\n\n".encode()
 
 
 class AnthropicWire(WireFormat):
@@ -71,15 +62,15 @@ class AnthropicWire(WireFormat):
         }
 
     def stream_frames(self, script: Script, body: Mapping[str, Any], path: str = "") -> list[bytes]:
-        frames = [_event({"type": "message_start", "message": self._message(script, body, [], None, 1)})]
-        frames.append(_event({"type": "ping"}))
+        frames = [typed_event({"type": "message_start", "message": self._message(script, body, [], None, 1)})]
+        frames.append(typed_event({"type": "ping"}))
         index = 0
 
         def block(start: Mapping[str, Any], deltas: list[dict[str, Any]]) -> None:
             nonlocal index
-            frames.append(_event({"type": "content_block_start", "index": index, "content_block": start}))
-            frames.extend(_event({"type": "content_block_delta", "index": index, "delta": d}) for d in deltas)
-            frames.append(_event({"type": "content_block_stop", "index": index}))
+            frames.append(typed_event({"type": "content_block_start", "index": index, "content_block": start}))
+            frames.extend(typed_event({"type": "content_block_delta", "index": index, "delta": d}) for d in deltas)
+            frames.append(typed_event({"type": "content_block_stop", "index": index}))
             index += 1
 
         if script.reasoning:
@@ -93,7 +84,7 @@ class AnthropicWire(WireFormat):
             block({"type": "tool_use", "id": call.id, "name": call.name, "input": {}}, deltas)
         stop = "tool_use" if script.tool_calls else "end_turn"
         frames.append(
-            _event(
+            typed_event(
                 {
                     "type": "message_delta",
                     "delta": {"stop_reason": stop, "stop_sequence": None},
@@ -101,7 +92,7 @@ class AnthropicWire(WireFormat):
                 }
             )
         )
-        frames.append(_event({"type": "message_stop"}))
+        frames.append(typed_event({"type": "message_stop"}))
         return frames
 
     def complete_body(self, script: Script, body: Mapping[str, Any], path: str = "") -> dict[str, Any]:
@@ -126,7 +117,7 @@ class AnthropicWire(WireFormat):
             "error": {"details": None, "type": "overloaded_error", "message": message},
             "request_id": "req_mock",
         }
-        return _event(payload)
+        return typed_event(payload)
 
     def malformed_frame(self) -> bytes:
         return (

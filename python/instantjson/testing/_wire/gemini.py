@@ -12,11 +12,10 @@ array of the same chunks; `:generateContent` answers one response. The in-band e
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import Script, WireFormat, arguments_value, prompt_tokens
+from . import Script, WireFormat, arguments_value, dumps, prompt_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,10 +34,6 @@ _STATUS: dict[int, str] = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class GeminiWire(WireFormat):
@@ -101,7 +96,7 @@ class GeminiWire(WireFormat):
         return out
 
     def stream_frames(self, script: Script, body: Mapping[str, Any], path: str = "") -> list[bytes]:
-        return [("data: " + _dumps(c) + "\r\n\r\n").encode() for c in self._chunks(script, body, path)]
+        return [("data: " + dumps(c) + "\r\n\r\n").encode() for c in self._chunks(script, body, path)]
 
     def complete_body(self, script: Script, body: Mapping[str, Any], path: str = "") -> Any:
         chunks = self._chunks(script, body, path)
@@ -121,7 +116,7 @@ class GeminiWire(WireFormat):
         return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
 
     def inband_error_frame(self, message: str) -> bytes:
-        return ("data: " + _dumps(self.error_body(503, message)) + "\r\n\r\n").encode()
+        return ("data: " + dumps(self.error_body(503, message)) + "\r\n\r\n").encode()
 
     def malformed_frame(self) -> bytes:
         return b'data: {"candidates": [{"content": {"parts": [{"text": "oops"}\r\n\r\n'

@@ -10,20 +10,15 @@ nanoseconds). The in-band error is an `{"error": "..."}` line, with no `done` ob
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import Script, WireFormat, arguments_value, prompt_tokens
+from . import Script, WireFormat, arguments_value, dumps, prompt_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["OllamaWire"]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _now() -> str:
@@ -67,13 +62,13 @@ class OllamaWire(WireFormat):
 
         def line(message: Mapping[str, Any]) -> bytes:
             obj = {"model": model, "created_at": stamp, "message": {"role": "assistant", **message}, "done": False}
-            return (_dumps(obj) + "\n").encode()
+            return (dumps(obj) + "\n").encode()
 
         frames = [line({"content": "", "thinking": piece}) for piece in script.reasoning_pieces]
         frames.extend(line({"content": piece}) for piece in script.answer_pieces)
         frames.extend(line({"content": "", "tool_calls": [call]}) for call in self._calls(script))
         final = self._final(script, body, {"role": "assistant", "content": ""})
-        frames.append((_dumps(final) + "\n").encode())
+        frames.append((dumps(final) + "\n").encode())
         return frames
 
     def complete_body(self, script: Script, body: Mapping[str, Any], path: str = "") -> dict[str, Any]:
@@ -88,7 +83,7 @@ class OllamaWire(WireFormat):
         return {"error": message}
 
     def inband_error_frame(self, message: str) -> bytes:
-        return (_dumps({"error": message}) + "\n").encode()
+        return (dumps({"error": message}) + "\n").encode()
 
     def malformed_frame(self) -> bytes:
         return b'{"model":"mock-model","message":{"role":"assistant","content":"oops"\n'

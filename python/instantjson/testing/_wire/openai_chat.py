@@ -9,11 +9,10 @@ argument pieces), a finish chunk with an empty delta, a `choices: []` usage chun
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import Script, WireFormat
+from . import Script, WireFormat, dumps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,10 +29,6 @@ _ERRORS: dict[int, tuple[str, str | None]] = {
 }
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 class OpenAIChatWire(WireFormat):
     name: ClassVar[str] = "openai-chat"
 
@@ -42,7 +37,7 @@ class OpenAIChatWire(WireFormat):
 
     def stream_frames(self, script: Script, body: Mapping[str, Any], path: str = "") -> list[bytes]:
         model = str(body.get("model") or "mock-model")
-        head = _dumps(
+        head = dumps(
             {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
         )[:-1]
         # Each content frame is head + choices; the token text is the only part encoded per piece.
@@ -53,11 +48,11 @@ class OpenAIChatWire(WireFormat):
 
         def chunk(delta: Mapping[str, Any], finish: str | None = None, **extra: Any) -> bytes:
             choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-            return ("data: " + head + "," + _dumps({"choices": [choice], **extra})[1:] + "\n\n").encode()
+            return ("data: " + head + "," + dumps({"choices": [choice], **extra})[1:] + "\n\n").encode()
 
         frames.append(chunk({"role": "assistant", "content": ""}))
-        frames.extend(pre_reasoning + _dumps(piece).encode() + post for piece in script.reasoning_pieces)
-        frames.extend(pre + _dumps(piece).encode() + post for piece in script.answer_pieces)
+        frames.extend(pre_reasoning + dumps(piece).encode() + post for piece in script.reasoning_pieces)
+        frames.extend(pre + dumps(piece).encode() + post for piece in script.answer_pieces)
         for index, (call, pieces) in enumerate(zip(script.tool_calls, script.argument_pieces, strict=False)):
             first = {
                 "index": index,
@@ -73,13 +68,13 @@ class OpenAIChatWire(WireFormat):
         options: Any = body.get("stream_options")
         if isinstance(options, dict) and options.get("include_usage"):  # pyright: ignore[reportUnknownMemberType]
             frames.append(
-                ("data: " + head + ',"choices":[],"usage":' + _dumps(self._usage(script, body)) + "}\n\n").encode()
+                ("data: " + head + ',"choices":[],"usage":' + dumps(self._usage(script, body)) + "}\n\n").encode()
             )
         frames.append(b"data: [DONE]\n\n")
         return frames
 
     def _usage(self, script: Script, body: Mapping[str, Any]) -> dict[str, Any]:
-        prompt = max(1, len(_dumps(body.get("messages", []))) // 4)
+        prompt = max(1, len(dumps(body.get("messages", []))) // 4)
         completion = script.output_tokens
         return {
             "prompt_tokens": prompt,
@@ -119,4 +114,4 @@ class OpenAIChatWire(WireFormat):
 
     def inband_error_frame(self, message: str) -> bytes:
         error = {"error": {"message": message, "type": "server_error", "param": None, "code": "overloaded"}}
-        return ("data: " + _dumps(error) + "\n\n").encode()
+        return ("data: " + dumps(error) + "\n\n").encode()

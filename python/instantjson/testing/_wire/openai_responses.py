@@ -10,25 +10,16 @@ whole `output` and `usage`. The in-band error is an `error` event then `response
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import Script, WireFormat, prompt_tokens
+from . import Script, WireFormat, prompt_tokens, typed_event
 from .openai_chat import OpenAIChatWire
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["OpenAIResponsesWire"]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _event(payload: Mapping[str, Any]) -> bytes:
-    return f"event: {payload['type']}\ndata: {_dumps(payload)}\n\n".encode()
 
 
 class OpenAIResponsesWire(WireFormat):
@@ -103,7 +94,7 @@ class OpenAIResponsesWire(WireFormat):
         frames: list[bytes] = []
 
         def emit(kind: str, **fields: Any) -> None:
-            frames.append(_event({"type": kind, "sequence_number": next(seq), **fields}))
+            frames.append(typed_event({"type": kind, "sequence_number": next(seq), **fields}))
 
         started = self._response(script, body, "in_progress", [], None)
         emit("response.created", response=started)
@@ -184,7 +175,7 @@ class OpenAIResponsesWire(WireFormat):
                 "usage": None,
             },
         }
-        return _event(error) + _event(failed)
+        return typed_event(error) + typed_event(failed)
 
     def malformed_frame(self) -> bytes:
         return b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", "delta": "oops"\n\n'
