@@ -295,7 +295,7 @@ impl<'a, 'py> PySink<'a, 'py> {
     /// A Python string for a piece of text, the input chunk itself when the text is all of it.
     fn piece(&self, text: &str) -> Bound<'py, PyString> {
         match self.input {
-            Some((chunk, obj)) if chunk.len() == text.len() && chunk == text => obj.clone(),
+            Some((chunk, obj)) if chunk == text => obj.clone(),
             _ => new_str(self.py, text),
         }
     }
