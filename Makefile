@@ -14,6 +14,12 @@ install: ## install the package (release build) with the test and bench extras
 build-dev: ## rebuild the extension in place (release profile) after a Rust change
 	VIRTUAL_ENV=$$($(PY) -c 'import sys; print(sys.prefix)') maturin develop --release
 
+.PHONY: build-inplace
+build-inplace: ## build the extension (release) into python/instantjson/ for PYTHONPATH=python runs (no install)
+	rm -rf target/inplace-wheel
+	maturin build --release -i $(PY) -o target/inplace-wheel
+	unzip -o -j -q target/inplace-wheel/*.whl 'instantjson/_core*.so' -d python/instantjson/
+
 .PHONY: test-rust
 test-rust: ## the core's tests (no Python needed)
 	cargo test -p instantjson-core
