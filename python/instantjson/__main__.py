@@ -1,6 +1,7 @@
 """The `instantjson` command line (also `python -m instantjson`).
 
 instantjson demo [--base-url URL --model NAME --api-key KEY]   the seed's scenario, live
+instantjson demo --web [--port N]                               the same as a web page
 instantjson parse [FILE] [--lenient] [--chunk-size N] [--snapshot]   events as JSON lines
 instantjson serve-mock [--port N] ...                            the mock provider server
 """
@@ -63,6 +64,15 @@ def run_parse(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
+def run_any_demo(args: argparse.Namespace) -> int:
+    """`demo`: in the terminal, or with `--web` as a page served on 127.0.0.1 (`instantjson.web`)."""
+    if getattr(args, "web", False):
+        from .web._demo import run_web_demo
+
+        return run_web_demo(args)
+    return run_demo(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog="instantjson", description="Live structured data from streamed LLM answers.")
     cli.add_argument("--version", action="version", version=f"instantjson {__version__}")
@@ -70,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the seed's scenario, live, against a built-in mock server (or --base-url)")
     add_demo_arguments(demo)
-    demo.set_defaults(func=run_demo)
+    demo.add_argument("--web", action="store_true", help="serve the demo as a web page (needs the [web] extra)")
+    demo.add_argument("--port", type=int, default=8000, help="--web: port on 127.0.0.1 (0: any free port)")
+    demo.set_defaults(func=run_any_demo)
 
     parse = sub.add_parser("parse", help="print the instant events of a JSON text as JSON lines")
     parse.add_argument("file", nargs="?", help="the JSON text (default: standard input)")
