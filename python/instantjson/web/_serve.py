@@ -14,7 +14,7 @@ seconds (proxies and browsers drop idle connections), and never yields from insi
 
 from __future__ import annotations
 
-import contextlib
+import math
 from typing import TYPE_CHECKING, Final, Literal
 
 import anyio
@@ -36,6 +36,8 @@ __all__ = ["PROTOCOLS", "LiveStreamResponse", "Protocol", "last_event_id", "stre
 Protocol = Literal["instantjson", "vercel-ui", "text"]
 PROTOCOLS: Final[tuple[str, ...]] = ("instantjson", "vercel-ui", "text")
 
+_QUEUE: Final = 256
+"""Encoded pieces a stream may hold for a client that reads slowly, before its producer waits."""
 _SSE_HEADERS: Final[dict[str, str]] = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 _VERCEL_HEADERS: Final[dict[str, str]] = {
     "cache-control": "no-cache",
@@ -107,13 +109,27 @@ class LiveStreamResponse(StarletteResponse):
         if after is None and self.protocol == "instantjson":
             after = last_event_id(scope.get("headers") or ())
         encoder = self._encoder()
-        lock = anyio.Lock()
-        last_write = [anyio.current_time()]
+        # The producer encodes events as the log yields them; the deliverer sends whatever is
+        # queued in one write: when a network read brought a hundred events, a client gets them
+        # in one `send`, not a hundred. The queue is bounded: a slow client holds back only
+        # its own producer.
+        queue_in, queue_out = anyio.create_memory_object_stream[bytes](max_buffer_size=_QUEUE)
 
-        async def write(body: bytes) -> None:
-            async with lock:
-                await send({"type": "http.response.body", "body": body, "more_body": True})
-                last_write[0] = anyio.current_time()
+        async def produce() -> None:
+            entries = _entries(self.response, after)
+            async with queue_in:
+                try:
+                    async for id, event, value in entries:
+                        body = encoder.encode(id, event, value)
+                        if body:
+                            try:
+                                queue_in.send_nowait(body)
+                            except anyio.WouldBlock:
+                                await queue_in.send(body)
+                    await queue_in.send(encoder.end())
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await entries.aclose()  # pyright: ignore[reportAttributeAccessIssue]
 
         async def watch_disconnect(scope_to_cancel: anyio.CancelScope) -> None:
             while True:
@@ -122,31 +138,39 @@ class LiveStreamResponse(StarletteResponse):
                     scope_to_cancel.cancel()
                     return
 
-        async def keep_alive(interval: float) -> None:
-            while True:
-                await anyio.sleep(max(0.0, last_write[0] + interval - anyio.current_time()))
-                if anyio.current_time() - last_write[0] >= interval:
-                    await write(encoder.ping)
+        async def deliver() -> bool:
+            """Send the queue's contents until the end; False when the client went away."""
+            interval = self.ping if self.ping is not None and encoder.ping else math.inf
+            async with queue_out:
+                while True:
+                    batch: list[bytes] = []
+                    with anyio.move_on_after(interval):
+                        try:
+                            batch.append(await queue_out.receive())
+                        except anyio.EndOfStream:
+                            break
+                        while True:
+                            try:
+                                batch.append(queue_out.receive_nowait())
+                            except (anyio.WouldBlock, anyio.EndOfStream):  # noqa: PERF203
+                                break
+                    body = b"".join(batch) if batch else encoder.ping  # nothing for `ping` seconds
+                    try:
+                        await send({"type": "http.response.body", "body": body, "more_body": True})
+                    except OSError:  # the client is gone (servers of ASGI 2.4 raise on send)
+                        return False
+            try:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:
+                return False
+            return True
 
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        with contextlib.suppress(OSError):  # the client is gone (ASGI 2.4 servers raise on send)
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(watch_disconnect, tg.cancel_scope)
-                if self.ping is not None and encoder.ping:
-                    tg.start_soon(keep_alive, self.ping)
-                entries = _entries(self.response, after)
-                try:
-                    async for id, event, value in entries:
-                        body = encoder.encode(id, event, value)
-                        if body:
-                            await write(body)
-                    tail = encoder.end()
-                    async with lock:
-                        await send({"type": "http.response.body", "body": tail, "more_body": False})
-                finally:
-                    with anyio.CancelScope(shield=True):
-                        await entries.aclose()  # pyright: ignore[reportAttributeAccessIssue]
-                tg.cancel_scope.cancel()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch_disconnect, tg.cancel_scope)
+            tg.start_soon(produce)
+            await deliver()
+            tg.cancel_scope.cancel()
 
 
 def stream_response(
