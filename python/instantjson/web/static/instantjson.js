@@ -121,14 +121,13 @@ export async function* readEvents(body, signal) {
     while (true) {
       if (signal && signal.aborted) return;
       const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       let start = 0;
       while (true) {
         const match = /\r\n|\r|\n/.exec(buffer.slice(start));
         if (!match) break;
-        // a lone "\r" at the very end may be the first half of "\r\n": wait for more
-        if (match[0] === "\r" && start + match.index === buffer.length - 1) break;
+        // a "\r" at the very end may be the first half of "\r\n": wait for more, unless it is the end
+        if (!done && match[0] === "\r" && start + match.index === buffer.length - 1) break;
         const line = buffer.slice(start, start + match.index);
         start += match.index + match[0].length;
         if (line === "") {
@@ -147,6 +146,7 @@ export async function* readEvents(body, signal) {
         else if (field === "id" && !val.includes("\0")) id = val;
       }
       buffer = buffer.slice(start);
+      if (done) return; // an event without its blank line is dropped, as WHATWG says
     }
   } finally {
     reader.releaseLock();
