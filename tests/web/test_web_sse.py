@@ -19,7 +19,7 @@ from httpx_sse import aconnect_sse, connect_sse
 
 from instantjson import Response
 from instantjson.testing import INBAND_MESSAGE, MockLLMServer
-from instantjson.web import DEFAULT_EVENTS, error_info, stream_response
+from instantjson.web import DEFAULT_EVENTS, InstantJSONEncoder, error_info, stream_response
 from instantjson.web._demo import demo_app
 from tests.conftest_response import SEED_ANSWER, SEED_ANSWER_VALUE, anyio_backend, model_for
 from tests.web._fold import fold_instantjson
@@ -317,3 +317,67 @@ async def test_disconnect_at_every_point_on_asyncio_and_trio() -> None:
         assert sent[0]["type"] == "http.response.start"
         assert len(sent) <= n + 3, "the stream stopped soon after the disconnect"
         assert all(m.get("more_body", True) for m in sent), "and did not reach its end"
+
+
+def test_typed_events_and_unknown_events_are_encoded_generically() -> None:
+    class Typed:
+        path = "steps[0]"
+        keys = ("steps", 0)
+        raw: Any = {"step": "x"}
+        value = object()
+        is_valid = True
+        error = None
+
+    encoder = InstantJSONEncoder(frozenset({"typed", "future_event"}))
+    frame = encoder.encode(7, "typed", Typed())
+    assert frame is not None
+    (parsed,) = parse_sse(frame.decode())
+    assert (parsed["event"], parsed["id"]) == ("typed", "7")
+    assert json.loads(parsed["data"]) == {
+        "path": "steps[0]",
+        "keys": ["steps", 0],
+        "value": {"step": "x"},
+        "valid": True,
+        "error": None,
+    }
+    (other,) = parse_sse((encoder.encode(8, "future_event", {"a": {1, 2}}) or b"").decode())
+    assert json.loads(other["data"]) == {"a": [1, 2]}
+    assert encoder.encode(9, "delta", "not selected") is None
+
+
+@pytest.mark.anyio
+async def test_ready_events_are_written_together() -> None:
+    """A response whose whole body arrives at once is sent in a handful of writes, not one per event."""
+    body = "".join(
+        f'data: {{"choices":[{{"index":0,"delta":{{"content":{json.dumps(SEED_ANSWER[i : i + 4])}}}}}]}}\n\n'
+        for i in range(0, len(SEED_ANSWER), 4)
+    )
+    body += 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+    response = Response.from_stream(body.encode())
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    await stream_response(response)({"type": "http", "headers": []}, receive, send)
+    frames = parse_sse(b"".join(m.get("body", b"") for m in sent).decode())
+    assert len(frames) > 150 and frames[-1]["event"] == "end"
+    assert len(sent) <= 6, f"{len(sent)} writes for {len(frames)} events"
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+def test_static_files_serve_the_client_module() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from instantjson.web import STATIC_DIR, static_files
+
+    with serve(Starlette(routes=[Mount("/instantjson", static_files())])) as url:
+        reply = httpx.get(url + "/instantjson/instantjson.js", timeout=10)
+    assert reply.status_code == 200 and "javascript" in reply.headers["content-type"]
+    assert reply.text == (STATIC_DIR / "instantjson.js").read_text(encoding="utf-8")
+    assert "export async function stream" in reply.text

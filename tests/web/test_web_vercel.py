@@ -160,3 +160,39 @@ def test_every_finish_reason_is_spelled_the_sdk_way() -> None:
         for chunk in chunks:
             validate_chunk(chunk)
         assert chunks[-1]["finishReason"] == theirs
+
+
+def test_a_reconnection_replays_the_same_message_without_a_new_request() -> None:
+    with MockLLMServer(answer=SEED_ANSWER, chunk=(1, 6)) as server:
+        response = Agent(model_on(server, "openai")).input("plan").output(SEED_OUTPUT).get_response()
+
+        async def endpoint(request: Any) -> Any:
+            return stream_response(response, request, protocol="vercel-ui")
+
+        with serve(Starlette(routes=[Route("/api/chat", endpoint)])) as url:
+            first = httpx.get(url + "/api/chat", timeout=20).text
+            second = httpx.get(url + "/api/chat", timeout=20).text
+        assert len(server.requests) == 1
+    assert first == second
+    check_order(read_ui_stream(first))
+
+
+def test_typed_events_are_encoded_generically() -> None:
+    """Typed output events (`.path`, `.raw`, `.is_valid`, `.error`) become `data-typed` parts."""
+
+    class Typed:
+        path = "steps[0]"
+        keys = ("steps", 0)
+        raw: Any = {"step": "x", "owner": "y"}
+        value = object()  # a model instance: not sent, its raw JSON is
+        is_valid = False
+        error: Any = ValueError("owner: field required")
+
+    chunks = VercelUIEncoder().chunks("typed", Typed())
+    for chunk in chunks:
+        validate_chunk(chunk)
+    assert chunks[-1] == {
+        "type": "data-typed",
+        "id": "steps[0]",
+        "data": {"path": "steps[0]", "value": Typed.raw, "valid": False},
+    }
