@@ -41,11 +41,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_EVENTS",
     "FINISH_REASONS",
-    "PROTOCOLS",
-    "STATIC_DIR",
     "InstantJSONEncoder",
     "LiveStreamResponse",
+    "PROTOCOLS",
     "Protocol",
+    "STATIC_DIR",
     "TextEncoder",
     "VercelUIEncoder",
     "error_info",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Final, Literal
+from urllib.parse import parse_qs
 
 import anyio
 from starlette.responses import Response as StarletteResponse
@@ -108,6 +109,10 @@ class LiveStreamResponse(StarletteResponse):
         after = self.after
         if after is None and self.protocol == "instantjson":
             after = last_event_id(scope.get("headers") or ())
+            if after is None:
+                query = parse_qs(bytes(scope.get("query_string") or b"").decode("latin-1"))
+                value = (query.get("last_event_id") or [""])[-1]
+                after = int(value) if value.isdigit() else None
         encoder = self._encoder()
         # The producer encodes events as the log yields them; the deliverer sends whatever is
         # queued in one write: when a network read brought a hundred events, a client gets them
@@ -192,7 +197,7 @@ def stream_response(
 
     `request`: the incoming request; its `Last-Event-ID` header (or a `last_event_id` query
     parameter, for clients that cannot set headers) picks where the replay resumes. Without it,
-    the header is read from the ASGI scope when the response is served.
+    both are read from the ASGI scope when the response is served.
     `ping`: seconds of silence after which an SSE comment is sent (None: never).
     `events` (protocol `"instantjson"`): the event names to send; default `DEFAULT_EVENTS`,
     every event but the raw provider payloads `original_delta` and `original_done`.
