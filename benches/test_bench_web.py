@@ -129,7 +129,7 @@ def _run_httpx(upstream: str, clients: int) -> int:
     async def main() -> int:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
         counts: list[int] = []
-        async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300, pool=None)) as http:
 
             async def one() -> None:
                 async with http.stream("POST", upstream + "/chat/completions", json=body) as reply:

@@ -381,3 +381,19 @@ def test_static_files_serve_the_client_module() -> None:
     assert reply.status_code == 200 and "javascript" in reply.headers["content-type"]
     assert reply.text == (STATIC_DIR / "instantjson.js").read_text(encoding="utf-8")
     assert "export async function stream" in reply.text
+
+
+def test_frames_are_encoded_once_per_response(site_factory: Any) -> None:
+    from instantjson.web._serve import _FRAMES  # pyright: ignore[reportPrivateUsage]
+
+    site = site_factory()
+    rid = site.create()
+    first = read_all(site.stream_url(rid))
+    cache = _FRAMES[site.response(rid)]
+    frames = list(cache)
+    assert len(frames) == len(site.response(rid).events) - sum(e[0] == "_" for e, _ in site.response(rid).events)
+    assert read_all(site.stream_url(rid)) == first
+    assert all(a is b for a, b in zip(cache, frames, strict=True)), "the second stream reused the frames"
+    assert [f for f in frames if f is not None] == [
+        f"event: {e}\nid: {i}\ndata: {d}\n\n".encode() for e, i, d in first[:-1]
+    ]

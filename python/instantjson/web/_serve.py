@@ -15,6 +15,7 @@ seconds (proxies and browsers drop idle connections), and never yields from insi
 from __future__ import annotations
 
 import math
+import weakref
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import parse_qs
 
@@ -37,6 +38,9 @@ __all__ = ["PROTOCOLS", "LiveStreamResponse", "Protocol", "last_event_id", "stre
 Protocol = Literal["instantjson", "vercel-ui", "text"]
 PROTOCOLS: Final[tuple[str, ...]] = ("instantjson", "vercel-ui", "text")
 
+_FRAMES: weakref.WeakKeyDictionary[Response, list[bytes | None]] = weakref.WeakKeyDictionary()
+"""The encoded frames of each response being served with the default events (protocol
+"instantjson"), by event id: encoded once, whatever the number of clients; gone with the response."""
 _QUEUE: Final = 256
 """Encoded pieces a stream may hold for a client that reads slowly, before its producer waits."""
 _SSE_HEADERS: Final[dict[str, str]] = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -103,7 +107,13 @@ class LiveStreamResponse(StarletteResponse):
             return VercelUIEncoder()
         if self.protocol == "text":
             return TextEncoder()
-        return InstantJSONEncoder(self.events)
+        cache = None
+        if self.events == DEFAULT_EVENTS:  # the usual case: one frame cache per response
+            try:
+                cache = _FRAMES.setdefault(self.response, [])
+            except TypeError:  # pragma: no cover - a response that takes no weak reference
+                cache = None
+        return InstantJSONEncoder(self.events, cache)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         after = self.after
@@ -170,7 +180,10 @@ class LiveStreamResponse(StarletteResponse):
                 return False
             return True
 
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        except OSError:
+            return  # gone before the first byte
         async with anyio.create_task_group() as tg:
             tg.start_soon(watch_disconnect, tg.cancel_scope)
             tg.start_soon(produce)
