@@ -18,6 +18,7 @@ the streaming is visible); `--base-url/--model` use a real OpenAI-compatible end
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 import sys
@@ -38,7 +39,7 @@ from ._serve import PROTOCOLS, stream_response
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from starlette.requests import Request
     from starlette.responses import Response as StarletteResponse
@@ -96,13 +97,20 @@ def demo_app(model: ProviderModel, *, ping: float = 15.0, keep: int = 64) -> Sta
             return JSONResponse({"error": f"protocol must be one of {', '.join(PROTOCOLS)}"}, status_code=400)
         return stream_response(response, request, protocol=protocol, ping=ping)  # type: ignore[arg-type]
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for response in list(store.responses.values()):  # the server stops: release upstreams
+            await response.aclose()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", index),
             Route("/api/responses", create, methods=["POST"]),
             Route("/api/responses/{rid}/stream", stream),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-        ]
+        ],
     )
     app.state.store = store
     return app
@@ -141,7 +149,7 @@ def run_web_demo(
     out.flush()
     if on_ready is not None:
         on_ready(url)
-    web = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    web = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
         web.run(sockets=[sock])
     except KeyboardInterrupt:
