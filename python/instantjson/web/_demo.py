@@ -126,7 +126,7 @@ def run_web_demo(
     except ImportError:
         out.write("the web demo runs on uvicorn: pip install uvicorn (or instantjson[web] uvicorn)\n")
         return 2
-    structured = getattr(args, "structured", "auto")
+    structured: Any = getattr(args, "structured", "auto")  # argparse checked its choices
     server: MockLLMServer | None = None
     if args.base_url:
         if not args.model:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncGenerator
 
     from .._response import Response
 
@@ -19,7 +19,7 @@ __all__ = ["Entry", "_entries"]
 Entry = tuple[int, str, Any]
 
 
-async def _entries(response: Response, after: int | None = None) -> AsyncIterator[Entry]:
+async def _entries(response: Response, after: int | None = None) -> AsyncGenerator[Entry, None]:
     """Replay `response` from its first event, live, numbered; skip the ids `<= after`.
 
     A failed response ends with `(id, "error", exc)` and the iterator then stops (it does not

@@ -144,7 +144,7 @@ class LiveStreamResponse(StarletteResponse):
                     await queue_in.send(encoder.end())
                 finally:
                     with anyio.CancelScope(shield=True):
-                        await entries.aclose()  # pyright: ignore[reportAttributeAccessIssue]
+                        await entries.aclose()
 
         async def watch_disconnect(scope_to_cancel: anyio.CancelScope) -> None:
             while True:
