@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from .._client import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
+from .._request import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
 from .._exceptions import ProviderStreamError, StreamIncompleteError
 from .._parts import Item, empty_usage
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .._client import RequestSpec
+from .._request import RequestSpec
 from ._base import (
     Prompt,
     ProviderModel,

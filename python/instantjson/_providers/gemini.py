@@ -46,7 +46,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 from urllib.parse import quote
 
-from .._client import RequestSpec
+from .._request import RequestSpec
 from ._base import (
     Prompt,
     ProviderModel,

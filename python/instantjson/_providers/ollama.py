@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .._client import RequestSpec
+from .._request import RequestSpec
 from ._base import Prompt, ProviderModel, StreamAdapter, as_int, compact_json, normalize_usage_counts, system_text
 
 if TYPE_CHECKING:

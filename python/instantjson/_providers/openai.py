@@ -38,7 +38,7 @@ import json
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
-from .._client import RequestSpec
+from .._request import RequestSpec
 from .._exceptions import ProviderStreamError, StreamIncompleteError
 from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, normalize_usage_counts, system_text
 
@@ -313,7 +313,7 @@ def _detail_text(detail: Any) -> str:
 
 
 def _stream_error(payload: Mapping[str, Any]) -> ProviderStreamError:
-    from .._client import error_code, error_message
+    from .._request import error_code, error_message
 
     message = error_message(payload) or "the provider sent an error frame"
     return ProviderStreamError(message, code=error_code(payload), provider="openai", body=dict(payload))
