@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 from .._request import RequestSpec
 from ._base import (
     Prompt,
+    ProviderAdapter,
     ProviderModel,
-    StreamAdapter,
     ToolCall,
     as_int,
     compact_json,
@@ -95,7 +95,7 @@ class _Block:
         self.closed = False
 
 
-class AnthropicAdapter(StreamAdapter):
+class AnthropicAdapter(ProviderAdapter):
     """Anthropic Messages events -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "anthropic"
@@ -269,7 +269,9 @@ class Anthropic(ProviderModel):
     """
 
     provider: ClassVar[str] = "anthropic"
+    aliases: ClassVar[tuple[str, ...]] = ("claude", "anthropic-messages")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = AnthropicAdapter
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
 
@@ -300,6 +302,3 @@ class Anthropic(ProviderModel):
         if key:
             headers["x-api-key"] = key
         return RequestSpec("POST", f"{self.base_url}/v1/messages", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> AnthropicAdapter:
-        return AnthropicAdapter()

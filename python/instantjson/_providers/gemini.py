@@ -49,8 +49,8 @@ from urllib.parse import quote
 from .._request import RequestSpec
 from ._base import (
     Prompt,
+    ProviderAdapter,
     ProviderModel,
-    StreamAdapter,
     ToolCall,
     as_int,
     compact_json,
@@ -202,7 +202,7 @@ class _StreamedArgs:
         return compact_json(self.value)
 
 
-class GeminiAdapter(StreamAdapter):
+class GeminiAdapter(ProviderAdapter):
     """Gemini `GenerateContentResponse` chunks -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "gemini"
@@ -377,7 +377,9 @@ class Gemini(ProviderModel):
     """
 
     provider: ClassVar[str] = "gemini"
+    aliases: ClassVar[tuple[str, ...]] = ("google", "vertex")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = GeminiAdapter
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
     api_key_env: ClassVar[str | None] = "GEMINI_API_KEY"
     api_version: ClassVar[str] = "v1beta"
@@ -417,6 +419,3 @@ class Gemini(ProviderModel):
             headers["x-goog-api-key"] = key
         url = f"{self.base_url}/{self.api_version}/models/{quote(self.model, safe='/')}:streamGenerateContent?alt=sse"
         return RequestSpec("POST", url, headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> GeminiAdapter:
-        return GeminiAdapter()

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from .._request import RequestSpec
-from ._base import Prompt, ProviderModel, StreamAdapter, as_int, compact_json, normalize_usage_counts, system_text
+from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, compact_json, normalize_usage_counts, system_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,7 +73,7 @@ MODEL_OPTIONS: Final = frozenset(
 _RENAMES: Final[dict[str, str]] = {"max_tokens": "num_predict"}
 
 
-class OllamaAdapter(StreamAdapter):
+class OllamaAdapter(ProviderAdapter):
     """Ollama `/api/chat` NDJSON objects -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "ollama"
@@ -146,7 +146,9 @@ class Ollama(ProviderModel):
     """
 
     provider: ClassVar[str] = "ollama"
+    aliases: ClassVar[tuple[str, ...]] = ("ollama-native", "ollama-chat")
     framing: ClassVar[Literal["sse", "ndjson"]] = "ndjson"
+    adapter_class: ClassVar[type[ProviderAdapter]] = OllamaAdapter
     default_base_url: ClassVar[str] = "http://localhost:11434"
     api_key_env: ClassVar[str | None] = "OLLAMA_API_KEY"
 
@@ -177,6 +179,3 @@ class Ollama(ProviderModel):
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return RequestSpec("POST", f"{self.base_url}/api/chat", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> OllamaAdapter:
-        return OllamaAdapter()

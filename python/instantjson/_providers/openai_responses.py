@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from .._request import RequestSpec
-from ._base import Prompt, ProviderModel, StreamAdapter, ToolCall, as_int, normalize_usage_counts, system_text
+from ._base import Prompt, ProviderAdapter, ProviderModel, ToolCall, as_int, normalize_usage_counts, system_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -63,7 +63,7 @@ def normalize_responses_usage(usage: Mapping[str, Any]) -> dict[str, int | None]
     )
 
 
-class ResponsesAdapter(StreamAdapter):
+class ResponsesAdapter(ProviderAdapter):
     """Responses API events -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "openai-responses"
@@ -285,7 +285,9 @@ class OpenAIResponses(ProviderModel):
     """
 
     provider: ClassVar[str] = "openai-responses"
+    aliases: ClassVar[tuple[str, ...]] = ("responses", "open-responses")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = ResponsesAdapter
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
 
@@ -305,6 +307,3 @@ class OpenAIResponses(ProviderModel):
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return RequestSpec("POST", f"{self.base_url}/responses", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> ResponsesAdapter:
-        return ResponsesAdapter()
