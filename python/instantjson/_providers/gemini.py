@@ -52,11 +52,11 @@ from ._base import (
     ProviderAdapter,
     ProviderModel,
     ToolCall,
-    as_int,
     compact_json,
     normalize_usage_counts,
     system_text,
 )
+from ._payload import Obj, as_int, as_list, as_obj, as_str, objs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,6 +77,10 @@ _FILTERED: Final = frozenset(
         "IMAGE_RECITATION",
     }
 )
+_OTHER_PARTS: Final = frozenset(
+    {"inlineData", "fileData", "executableCode", "codeExecutionResult", "functionResponse", "videoMetadata"}
+)
+"""Part kinds that are not text or calls: kept, and sent as `extra {"part"}`."""
 _FAILED: Final = frozenset({"MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"})
 _TOP_LEVEL: Final = frozenset(
     {
@@ -119,13 +123,14 @@ def _camel(key: str) -> str:
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
-def _schema_keys(schema: Any, found: set[str]) -> None:
-    if isinstance(schema, dict):
-        for key, value in schema.items():  # pyright: ignore[reportUnknownVariableType]
-            found.add(str(key))  # pyright: ignore[reportUnknownArgumentType]
+def _schema_keys(schema: object, found: set[str]) -> None:
+    node = as_obj(schema)
+    if node is not None:
+        for key, value in node.items():
+            found.add(key)
             _schema_keys(value, found)
-    elif isinstance(schema, list):
-        for value in schema:  # pyright: ignore[reportUnknownVariableType]
+    else:
+        for value in as_list(schema):
             _schema_keys(value, found)
 
 
@@ -142,7 +147,7 @@ class _StreamedArgs:
 
     def add(self, part: Mapping[str, Any]) -> str:
         """Merge one partialArgs entry; return the JSON text to append (may be empty)."""
-        path: Any = part.get("jsonPath")
+        path = part.get("jsonPath")
         if "stringValue" in part:
             value: Any = part.get("stringValue") or ""
             kind = "string"
@@ -177,14 +182,14 @@ class _StreamedArgs:
             last = n == len(keys) - 1
             nxt: Any = value if last else ({} if keys[n + 1][0] else [])
             if isinstance(node, dict):
-                if last and kind == "string" and isinstance(node.get(key), str):  # pyright: ignore[reportUnknownMemberType]
+                if last and kind == "string" and isinstance(node.get(key), str):
                     node[key] += value
                 elif last or key not in node:
                     node[key] = nxt
                 node = node[key]
             elif isinstance(node, list):
-                while len(node) <= key:  # pyright: ignore[reportUnknownArgumentType]
-                    node.append(None)  # pyright: ignore[reportUnknownMemberType]
+                while len(node) <= key:
+                    node.append(None)
                 if last and kind == "string" and isinstance(node[key], str):
                     node[key] += value
                 elif last or node[key] is None:
@@ -216,61 +221,64 @@ class GeminiAdapter(ProviderAdapter):
         if self.ended:
             return []
         items: list[Item] = [("original_delta", payload)]
-        error: Any = payload.get("error")
-        if error:
-            if not isinstance(error, dict):
-                error = {"message": str(error)}
-            code: Any = error.get("status") or error.get("code")  # pyright: ignore[reportUnknownMemberType]
+        raw_error = payload.get("error")
+        if raw_error:
+            error = as_obj(raw_error) or {"message": str(raw_error)}
+            code = error.get("status") or error.get("code")
             self.meta["raw_finish_reason"] = "error"
-            return items + self.stream_error(error.get("message"), code, dict(payload))  # pyright: ignore[reportUnknownMemberType]
+            return items + self.stream_error(error.get("message"), code, dict(payload))
         meta = self.meta
         if meta["id"] is None and payload.get("responseId"):
             meta["id"] = payload["responseId"]
         if meta["model"] is None and payload.get("modelVersion"):
             meta["model"] = payload["modelVersion"]
-        usage: Any = payload.get("usageMetadata")
-        if isinstance(usage, dict) and any(k.endswith("TokenCount") for k in usage):  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
-            self.raw_usage = usage  # pyright: ignore[reportUnknownMemberType]
-        candidates: Any = payload.get("candidates")
+        usage = as_obj(payload.get("usageMetadata"))
+        if usage is not None and any(k.endswith("TokenCount") for k in usage):
+            self.raw_usage = usage
+        candidates = payload.get("candidates")
         if not candidates:
-            feedback: Any = payload.get("promptFeedback")
-            reason: Any = feedback.get("blockReason") if isinstance(feedback, dict) else None  # pyright: ignore[reportUnknownMemberType]
-            if reason:
+            feedback = as_obj(payload.get("promptFeedback")) or {}
+            reason = as_str(feedback.get("blockReason"))
+            if reason is not None:
+                # a blocked prompt: the vocabulary's content_filter, and still an error (no answer)
                 meta["raw_finish_reason"] = f"promptFeedback.blockReason={reason}"
-                detail: Any = feedback.get("blockReasonMessage")  # pyright: ignore[reportUnknownMemberType, reportOptionalMemberAccess]
+                detail = as_str(feedback.get("blockReasonMessage"))
                 message = f"the prompt was blocked ({reason})" + (f": {detail}" if detail else "")
-                return items + self.stream_error(message, reason, dict(payload))
+                return items + self.stream_error(message, reason, dict(payload), finish_reason="content_filter")
             return items
-        for candidate in candidates:
-            if not isinstance(candidate, dict) or candidate.get("index", 0) != 0:  # pyright: ignore[reportUnknownMemberType]
+        for candidate in objs(candidates):
+            if candidate.get("index", 0) != 0:
                 continue
-            content: Any = candidate.get("content")  # pyright: ignore[reportUnknownMemberType]
-            parts: Any = content.get("parts") if isinstance(content, dict) else None  # pyright: ignore[reportUnknownMemberType]
-            for part in parts if isinstance(parts, list) else []:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(part, dict):
-                    self._on_part(part, items)  # pyright: ignore[reportUnknownArgumentType]
-            if candidate.get("finishReason"):  # pyright: ignore[reportUnknownMemberType]
+            content = as_obj(candidate.get("content")) or {}
+            for part in objs(content.get("parts")):
+                self._on_part(part, items)
+            if candidate.get("finishReason"):
                 meta["raw_finish_reason"] = candidate["finishReason"]
                 self.terminated = True
         return items
 
     def _on_part(self, part: Mapping[str, Any], items: list[Item]) -> None:
-        signature: Any = part.get("thoughtSignature")
-        call: Any = part.get("functionCall")
-        if isinstance(call, dict):
-            self._on_call(call, signature, part, items)  # pyright: ignore[reportUnknownArgumentType]
+        signature = as_str(part.get("thoughtSignature"))
+        call = as_obj(part.get("functionCall"))
+        if call is not None:
+            self._on_call(call, signature, part, items)
             return
-        text: Any = part.get("text")
+        text = part.get("text")
         thought = part.get("thought") is True
         if isinstance(text, str):
             (self._reasoning if thought else self._text)(text, items)
             self._keep_text(text, thought, signature)
         else:
-            self.parts.append(dict(part))  # inlineData, executableCode, ...: kept as they came
+            self.parts.append(dict(part))  # kept in original_done["parts"] as it came
+            known = part.keys() & _OTHER_PARTS
+            if known:
+                items.append(("extra", {"part": dict(part)}))
+            else:
+                self._unknown("candidates[0].content.parts[]", dict(part), items)
         if signature:
             items.append(("extra", {"thought_signature": signature, "part": "thought" if thought else "text"}))
 
-    def _keep_text(self, text: str, thought: bool, signature: Any) -> None:
+    def _keep_text(self, text: str, thought: bool, signature: str | None) -> None:
         last = self.parts[-1] if self.parts else None
         if (
             last is not None
@@ -291,14 +299,12 @@ class GeminiAdapter(ProviderAdapter):
             new["thoughtSignature"] = signature
         self.parts.append(new)
 
-    def _on_call(self, function: Mapping[str, Any], signature: Any, part: Mapping[str, Any], items: list[Item]) -> None:
+    def _on_call(self, function: Obj, signature: str | None, part: Obj, items: list[Item]) -> None:
         streamed = self._streamed
-        partial: Any = function.get("partialArgs")
         if streamed is not None and "name" not in function:
             call, state = streamed
-            for entry in partial if isinstance(partial, list) else []:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(entry, dict):
-                    self._call_args(call, state.add(entry), items)  # pyright: ignore[reportUnknownArgumentType]
+            for entry in objs(function.get("partialArgs")):
+                self._call_args(call, state.add(entry), items)
             if not function.get("willContinue"):
                 self._close_streamed(items)
             return
@@ -307,7 +313,7 @@ class GeminiAdapter(ProviderAdapter):
         if not function:
             return  # a stray terminator
         streaming = bool(function.get("willContinue"))
-        args: Any = function.get("args")
+        args: object = function.get("args")
         if args is None:
             args = {}
         text = "" if streaming else compact_json(args)
@@ -405,8 +411,9 @@ class Gemini(ProviderModel):
             config["responseMimeType"] = "application/json"
             config[field] = prompt.schema
         for key, value in self.options.items():
-            if key == "generationConfig" and isinstance(value, dict):
-                config.update(value)  # pyright: ignore[reportUnknownArgumentType]
+            generation = as_obj(value) if key == "generationConfig" else None
+            if generation is not None:
+                config.update(generation)
             elif key in _TOP_LEVEL:
                 body[key] = value
             else:
