@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote
 
 from .._request import RequestSpec
@@ -134,6 +134,14 @@ def _schema_keys(schema: object, found: set[str]) -> None:
             _schema_keys(value, found)
 
 
+def _mutable_dict(node: object) -> dict[str, Any] | None:
+    return cast("dict[str, Any]", node) if isinstance(node, dict) else None
+
+
+def _mutable_list(node: object) -> list[Any] | None:
+    return cast("list[Any]", node) if isinstance(node, list) else None
+
+
 class _StreamedArgs:
     """Vertex `partialArgs` of one call: serialized as they come while only `$.key` paths appear."""
 
@@ -176,25 +184,30 @@ class _StreamedArgs:
 
     def _set_path(self, path: Any, value: Any, kind: str) -> None:
         keys = re.findall(r"\.([^.\[\]]+)|\[(\d+)\]", path if isinstance(path, str) else "")
-        node: Any = self.value
+        node: object = self.value
         for n, (name, number) in enumerate(keys):
-            key: Any = name if name else int(number)
             last = n == len(keys) - 1
-            nxt: Any = value if last else ({} if keys[n + 1][0] else [])
-            if isinstance(node, dict):
-                if last and kind == "string" and isinstance(node.get(key), str):
-                    node[key] += value
-                elif last or key not in node:
-                    node[key] = nxt
-                node = node[key]
-            elif isinstance(node, list):
-                while len(node) <= key:
-                    node.append(None)
-                if last and kind == "string" and isinstance(node[key], str):
-                    node[key] += value
-                elif last or node[key] is None:
-                    node[key] = nxt
-                node = node[key]
+            nxt: object = value if last else ({} if keys[n + 1][0] else [])
+            mapping = _mutable_dict(node)
+            if mapping is not None and name:
+                if last and kind == "string" and isinstance(mapping.get(name), str):
+                    mapping[name] += value
+                elif last or name not in mapping:
+                    mapping[name] = nxt
+                node = mapping[name]
+                continue
+            array = _mutable_list(node)
+            if array is not None and not name:
+                position = int(number)
+                while len(array) <= position:
+                    array.append(None)
+                if last and kind == "string" and isinstance(array[position], str):
+                    array[position] += value
+                elif last or array[position] is None:
+                    array[position] = nxt
+                node = array[position]
+                continue
+            break  # the path does not fit what arrived before: keep what is there
 
     def close_current(self) -> str:
         if self.current is not None and self.streaming:

@@ -172,8 +172,11 @@ class ChatCompletionsAdapter(ProviderAdapter):
             items.append(("extra", {"reasoning_details": details}))
         self._reasoning(reasoning, items)
         content = delta.get("content")
-        if isinstance(content, list):
-            self._feed_parts(as_list(content), items)
+        parts = as_list(content)
+        if parts:
+            self._feed_parts(parts, items)
+        elif isinstance(content, list):
+            pass  # an empty list of parts
         elif content is not None and not isinstance(content, str):
             self._unknown("choices[0].delta.content", content, items)
         else:
@@ -226,7 +229,7 @@ class ChatCompletionsAdapter(ProviderAdapter):
         raw_args = function.get("arguments")
         if isinstance(raw_args, str):
             args = raw_args
-        elif isinstance(raw_args, (dict, list)):
+        elif as_obj(raw_args) is not None or as_list(raw_args):
             args = compact_json(raw_args)  # a server that sends an object: its text, UTF-8 kept
         else:
             args = ""

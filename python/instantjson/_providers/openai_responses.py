@@ -239,7 +239,7 @@ class ResponsesAdapter(ProviderAdapter):
         output = response.get("output")
         if isinstance(output, list):
             self._output = output
-            for index, item in enumerate(as_list(output)):
+            for index, item in enumerate(as_list(response.get("output"))):
                 self._on_item(index, item, items, done=True)
         if status == "failed" or kind == "response.failed":
             self.meta["raw_finish_reason"] = "failed"
