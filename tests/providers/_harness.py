@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from instantjson._exceptions import ProviderStreamError, StreamIncompleteError, UnknownPayloadWarning
 from instantjson._providers import Anthropic, Gemini, Ollama, OpenAICompatible, OpenAIResponses
-from tests.conftest_response import FIXTURES
+from tests.providers._corpus import SHARED
 
 if TYPE_CHECKING:
     from instantjson._providers import ProviderModel
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from instantjson.testing import MockLLMServer
 
 LOCAL_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = SHARED / "provider-streams" / "fixtures"
 
 # fixture folder -> provider name of Response.from_stream
 PROVIDER_OF_DIR: dict[str, str] = {
