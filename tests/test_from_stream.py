@@ -232,3 +232,14 @@ async def test_async_iterable_of_ndjson_lines_with_a_slow_source() -> None:
     ]
     meta = await response.async_get_meta()
     assert meta is not None and meta["usage"]["output_tokens"] == 2 and meta["usage"]["input_tokens"] is None
+
+
+def test_dialect_names_pick_the_chat_completions_reader() -> None:
+    """Every dialect name in the README's providers table is a `provider=` name of from_stream."""
+    body = (
+        b'data: {"id":"x","choices":[{"index":0,"delta":{"content":[{"type":"text","text":"ok"}]}}]}\n\n'
+        b'data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    for name in ("mistral", "azure", "Azure_OpenAI", "deepseek", "xai", "groq", "openrouter", "vllm", "lmstudio", "llama.cpp"):
+        assert Response.from_stream(body, provider=name).get_text() == "ok", name
