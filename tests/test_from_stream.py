@@ -241,5 +241,7 @@ def test_dialect_names_pick_the_chat_completions_reader() -> None:
         b'data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
         b"data: [DONE]\n\n"
     )
-    for name in ("mistral", "azure", "Azure_OpenAI", "deepseek", "xai", "groq", "openrouter", "vllm", "lmstudio", "llama.cpp"):
+    names = ("mistral", "azure", "Azure_OpenAI", "deepseek", "xai", "groq", "openrouter", "vllm", "lmstudio")
+    names += ("llama.cpp", "llama_cpp")
+    for name in names:
         assert Response.from_stream(body, provider=name).get_text() == "ok", name

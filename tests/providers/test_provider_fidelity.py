@@ -166,11 +166,11 @@ def test_6_the_providers_own_argument_text_is_kept_byte_for_byte() -> None:
                     },
                 }
             ],
-        },  # noqa: E501
+        },
         {
             "id": "c",
             "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": own[9:]}}]}}],
-        },  # noqa: E501
+        },
         {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
     ]
     body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks).encode() + b"data: [DONE]\n\n"
