@@ -3,9 +3,13 @@
 `ProviderModel` holds the settings of one endpoint and builds requests sans-IO
 (`build_request(prompt) -> RequestSpec`); `new_adapter()` returns a fresh `ProviderAdapter`,
 a synchronous state machine that turns the provider's decoded payloads into the normalized
-`(event, value)` items of `instantjson._parts`. Neither does any I/O: `_client.py` sends the
-request, `_response.py` feeds the adapter. Adapters hold per-response state (text buffers,
-tool-call index maps) and never import httpx.
+`(event, value)` items of `instantjson._parts`. Every adapter builds on `ProviderAdapter`, which
+owns the text, reasoning, refusal and tool-call assembly, usage, the ending and the
+unknown-shape rule. Each model class declares its registry name, aliases, framing and
+`adapter_class`; the registry (`_providers/__init__.py`) is derived from them. Neither side does
+any I/O: `_client.py` sends the request, `_response.py` feeds the adapter; request types come
+from the sans-IO `_request.py`. Payload fields are read through the typed accessors of
+`_payload.py`.
 
 API keys come from the `api_key` argument or the provider's environment variable
 (`api_key_env`); they are kept out of `repr()`, and `_client.py` redacts them from error

@@ -12,8 +12,15 @@ twins carry the same data):
 * `content_block_delta`: `text_delta` -> `delta`; `thinking_delta` -> `reasoning_delta`
   (empty ones dropped); `signature_delta` -> `extra {"signature", "index"}`;
   `input_json_delta` -> `tool_calls` fragments of the block's call (merge key: the block
-  `index`; `content_block_start.input`, always `{}`, is ignored); `citations_delta` ->
-  `extra {"citation"}`. `redacted_thinking` blocks -> `extra {"redacted_thinking": data}`.
+  `index`); `citations_delta` -> `extra {"citation"}`. `redacted_thinking` blocks ->
+  `extra {"redacted_thinking": data}`.
+* `tool_use` input: `content_block_start.input` is `{}` when the input streams as
+  `input_json_delta`; a call made from code execution (programmatic tool calling) arrives with
+  it filled and a `caller`: the input is then the call's arguments (compact JSON) and the
+  `caller` stays on the call in `original_done["tool_calls"]`.
+* Server tools (`server_tool_use`, `mcp_tool_use`) stream their input the same way; they are not
+  the client's calls: at their `content_block_stop` they go to `extra {"server_tool_use": block}`.
+  Result blocks (`*_tool_result`, ...) go whole to `extra {"content_block": block}`.
 * Thinking signatures and redacted thinking are kept in `original_done["content_blocks"]`, the
   assembled native content blocks, ready to be sent back on the next turn.
 * Usage: `message_start.message.usage`, then each `message_delta.usage` overwrites the keys it
@@ -26,10 +33,16 @@ twins carry the same data):
 * A `tool_use` block still open at the end (`max_tokens` cut it mid-JSON) is marked
   `incomplete` in `original_done` (and listed in `extra {"incomplete_tool_calls"}`); its
   arguments are what arrived, never repaired.
+* `message_start`: a message that arrives whole in it (content filled, stop_reason set, then
+  `message_stop`) is replayed as its blocks. The same id again (a proxy repeating it) only
+  refreshes the usage; a *different* id while a message is open is an error
+  (`ProviderStreamError`, code `spliced_message`): two answers spliced into one stream cannot
+  be told apart, and what was streamed of the first (text, half a tool call) cannot be taken
+  back, so starting over silently would be wrong.
 * `event: error` ends the stream with `ProviderStreamError` (code: the error type, e.g.
   `overloaded_error`); a body that ends without `message_stop` ends it with
-  `StreamIncompleteError`. `ping`, unknown events and unknown block types are ignored;
-  a repeated `message_start` (proxies) only refreshes the usage.
+  `StreamIncompleteError`. `ping` is ignored; an unknown event, block type or delta type
+  becomes `extra {"unknown"}` with one `UnknownPayloadWarning` per response.
 * A non-streaming reply (a `message` object) is read as a whole stream.
 """
 
@@ -85,6 +98,8 @@ def normalize_anthropic_usage(usage: Mapping[str, Any]) -> dict[str, int | None]
     return normalize_usage_counts(input_tokens, output, None, reasoning, read)
 
 
+_SDK_HELPER_EVENTS: Final = ("text", "thinking", "input_json", "citation", "signature", "compaction")
+"""Events the official SDK adds beside the raw ones (their raw twins carry the same data)."""
 _SERVER_BLOCKS: Final = ("server_tool_use", "mcp_tool_use")
 """Tool calls the server runs itself: their input streams like a tool's, but they are not the
 client's tool calls; they go to `extra {"server_tool_use": block}` when they close."""
@@ -145,7 +160,7 @@ class AnthropicAdapter(ProviderAdapter):
         elif kind == "message":
             self._on_whole_message(payload, items)
             return items + self.finish()
-        elif kind not in ("ping", None) and not str(kind).startswith(("text", "thinking", "input_json", "citation")):
+        elif kind not in ("ping", None) and not str(kind).startswith(_SDK_HELPER_EVENTS):
             self._unknown(f"event {kind}", dict(payload), items)
         return items
 

@@ -20,6 +20,9 @@ schema uses keywords outside the OpenAPI subset `responseSchema` accepts: `$ref`
   parts, then an empty `{}` that closes the call) stream as fragments: top-level `$.key`
   values are serialized as they arrive; anything else is assembled and sent at the close.
   A streamed call never closed is marked `incomplete`.
+* Other part kinds (`inlineData`, `executableCode`, `codeExecutionResult`, ...) go to
+  `extra {"part"}`; a part of a kind this adapter does not know to `extra {"unknown"}` with
+  one `UnknownPayloadWarning` per response.
 * `thoughtSignature` (on any part) -> `extra {"thought_signature", "part"}`; it is kept on its
   part in `original_done["parts"]` (the assembled native parts: consecutive text parts of one
   kind merged, a part with its own signature kept apart) and on the call in `tool_calls`.
@@ -35,7 +38,8 @@ schema uses keywords outside the OpenAPI subset `responseSchema` accepts: `$ref`
 * Errors: an `{"error": {code, message, status}}` segment -> `ProviderStreamError` (code: the
   `status`, e.g. `RESOURCE_EXHAUSTED`, else the numeric code); a blocked prompt (HTTP 200, no
   candidates, `promptFeedback.blockReason`) -> `ProviderStreamError` with the block reason
-  as code (raw finish `promptFeedback.blockReason=<reason>`). The stream has no terminal
+  as code, and finish_reason `content_filter` in `meta` (raw finish
+  `promptFeedback.blockReason=<reason>`): still an error event, since there is no answer. The stream has no terminal
   marker: a body that ends without any `finishReason` is `StreamIncompleteError`.
 """
 

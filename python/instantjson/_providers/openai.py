@@ -1,4 +1,5 @@
-"""OpenAI Chat Completions and its compatibles (DeepSeek, xAI, OpenRouter, Groq, vLLM, Ollama /v1).
+"""OpenAI Chat Completions and its compatibles (Mistral, DeepSeek, xAI, OpenRouter, Groq, vLLM,
+LM Studio, llama.cpp's llama-server, Ollama /v1; Azure OpenAI in `azure.py`).
 
 `OpenAICompatible` builds `POST {base_url}/chat/completions` with `"stream": true` and
 `stream_options.include_usage`; with an output spec it adds the instruction as a system
@@ -11,11 +12,17 @@ other than index 0 are ignored (`n > 1` is not supported). Per chunk, in order:
 `reasoning_details`: one spelling per chunk, so OpenRouter's duplicate is taken once;
 the `reasoning_details` list itself also goes to `extra` because it carries signatures);
 `delta`; `refusal` as `extra` `{"refusal": text}`; `tool_calls` fragments.
+`delta.content` may be a list of typed parts (Mistral): `text` parts are answer text,
+`thinking` parts (a string, or a list of `text` parts) are reasoning, `reference` parts go to
+`extra {"reference"}`; any other part, a content of another type, or a delta field this
+adapter does not know becomes `extra {"unknown": {"where", "value"}}` with one
+`UnknownPayloadWarning` per response (never dropped silently).
 
 Tool calls are merged by `index`; a fragment that brings a *new, different* id on an index
 already in use starts a new call (proxies and old Ollama send index 0 for every call). Each
 call gets its own normalized `index` (0, 1, ...); a name is set once and never overwritten or
-concatenated; empty arguments become `"{}"` in `original_done`.
+concatenated; empty arguments become `"{}"` in `original_done`. Arguments are the provider's own
+text, kept as sent (an object, from a server that sends one, becomes compact UTF-8 JSON).
 
 Usage is read from `usage` or `x_groq.usage` wherever it comes (the finish chunk, a
 `choices: []` chunk, every chunk): the last non-null wins, never summed. Normalized:
