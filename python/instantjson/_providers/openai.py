@@ -41,7 +41,7 @@ text received before stays.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, cast
 from urllib.parse import urlsplit
 
 from .._exceptions import ProviderStreamError
@@ -142,20 +142,22 @@ class ChatCompletionsAdapter(ProviderAdapter):
             if meta["model"] is None and get("model"):
                 meta["model"] = payload["model"]
             self._need_ids = meta["id"] is None or meta["model"] is None
-        usage = as_obj(get("usage"))
-        if usage is None:
-            groq = as_obj(get("x_groq"))
-            usage = as_obj(groq.get("usage")) if groq is not None else None
-        if usage is not None:
-            self.raw_usage = usage
-        choices = get("choices")
-        if not choices:
+        if get("usage") is not None or "x_groq" in payload:  # usually absent or null: one test
+            usage = as_obj(get("usage"))
+            if usage is None:
+                groq = as_obj(get("x_groq"))
+                usage = as_obj(groq.get("usage")) if groq is not None else None
+            if usage is not None:
+                self.raw_usage = usage
+        choices: object = get("choices")
+        if not choices or not isinstance(choices, list):
             return items
-        for choice in objs(choices):
-            if choice.get("index", 0) != 0:
+        for raw_choice in cast("list[Any]", choices):
+            choice = as_obj(raw_choice)
+            if choice is None or choice.get("index", 0) != 0:
                 continue
-            delta = as_obj(choice.get("delta"))
-            if delta is None:
+            delta: Obj | None = choice.get("delta")
+            if not isinstance(delta, dict):
                 delta = as_obj(choice.get("message"))
             if delta is not None:
                 content = delta.get("content")
