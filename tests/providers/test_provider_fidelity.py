@@ -205,3 +205,15 @@ def test_azure_openai_needs_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None
     spec = AzureOpenAI(deployment="d").build_request(Prompt(input="hi"))
     assert spec.url.startswith("https://e.openai.azure.com/openai/deployments/d/chat/completions?api-version=")
     assert spec.headers["api-key"] == "env-key"
+
+
+def test_anthropic_compaction_and_fallback_blocks_are_kept() -> None:
+    items, error = _run(_stream("anthropic-sdk-python/compaction_response"))
+    assert error is None
+    [block] = [v["content_block"] for e, v in items if e == "extra" and "content_block" in v]
+    assert block["type"] == "compaction" and block["content"] == "Earlier conversation summarized."
+    assert block["encrypted_content"].startswith("EpwB")
+    assert dict(items)["original_done"]["content_blocks"][0] == block
+    items, error = _run(_stream("anthropic-sdk-python/fallback_response"))
+    [block] = [v["content_block"] for e, v in items if e == "extra" and "content_block" in v]
+    assert block["type"] == "fallback" and block["to"] == {"model": "claude-sonnet-4-5"}

@@ -20,7 +20,9 @@ twins carry the same data):
   `caller` stays on the call in `original_done["tool_calls"]`.
 * Server tools (`server_tool_use`, `mcp_tool_use`) stream their input the same way; they are not
   the client's calls: at their `content_block_stop` they go to `extra {"server_tool_use": block}`.
-  Result blocks (`*_tool_result`, ...) go whole to `extra {"content_block": block}`.
+  Result blocks (`*_tool_result`, ...), `compaction` blocks (their `compaction_delta` content
+  and `encrypted_content` assembled) and `fallback` blocks (a model fallback happened) go whole
+  to `extra {"content_block": block}` when they close, and stay in `content_blocks`.
 * Thinking signatures and redacted thinking are kept in `original_done["content_blocks"]`, the
   assembled native content blocks, ready to be sent back on the next turn.
 * Usage: `message_start.message.usage`, then each `message_delta.usage` overwrites the keys it
@@ -103,7 +105,7 @@ _SDK_HELPER_EVENTS: Final = ("text", "thinking", "input_json", "citation", "sign
 _SERVER_BLOCKS: Final = ("server_tool_use", "mcp_tool_use")
 """Tool calls the server runs itself: their input streams like a tool's, but they are not the
 client's tool calls; they go to `extra {"server_tool_use": block}` when they close."""
-_KNOWN_EXTRA_BLOCKS: Final = ("_tool_result", "container_upload", "compaction")
+_KNOWN_EXTRA_BLOCKS: Final = ("_tool_result", "container_upload", "compaction", "fallback")
 """Block type endings kept whole as `extra {"content_block": block}` (server tool results, ...)."""
 
 
@@ -269,6 +271,11 @@ class AnthropicAdapter(ProviderAdapter):
             self._call_args(block.call, delta.get("partial_json"), items)
         elif kind == "input_json_delta" and block.type in _SERVER_BLOCKS:
             block.parts.append(text_of(delta.get("partial_json")))
+        elif kind == "compaction_delta" and block.type == "compaction":
+            for key in ("content", "encrypted_content"):  # the summary that replaces earlier turns
+                piece = delta.get(key)
+                if isinstance(piece, str):
+                    block.data[key] = text_of(block.data.get(key)) + piece
         elif kind == "citations_delta":
             citation = delta.get("citation")
             citations: list[Any] = block.data.setdefault("citations", [])
