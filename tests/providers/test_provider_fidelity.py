@@ -217,3 +217,14 @@ def test_anthropic_compaction_and_fallback_blocks_are_kept() -> None:
     items, error = _run(_stream("anthropic-sdk-python/fallback_response"))
     [block] = [v["content_block"] for e, v in items if e == "extra" and "content_block" in v]
     assert block["type"] == "fallback" and block["to"] == {"model": "claude-sonnet-4-5"}
+
+
+def test_anthropic_refusal_details_are_kept() -> None:
+    # anthropic-sdk-python tests/lib/streaming/test_messages.py::assert_refusal_response (at 009b0353)
+    items, error = _run(_stream("anthropic-sdk-python/refusal_response"))
+    assert error is None
+    [details] = [v["stop_details"] for e, v in items if e == "extra" and "stop_details" in v]
+    assert details["type"] == "refusal" and details["category"] == "cyber"
+    assert details["explanation"] == "This request was refused due to policy."
+    meta = dict(items)["meta"]
+    assert (meta["finish_reason"], meta["raw_finish_reason"]) == ("content_filter", "refusal")

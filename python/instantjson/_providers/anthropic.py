@@ -32,6 +32,8 @@ twins carry the same data):
   output_tokens_details.thinking_tokens` when present.
 * `stop_reason`: end_turn / stop_sequence / pause_turn -> stop, max_tokens /
   model_context_window_exceeded -> length, tool_use -> tool_calls, refusal -> content_filter.
+  The other fields of `message_delta.delta` (`stop_details` of a refusal, the matched
+  `stop_sequence`, the code-execution `container` to reuse) go to `extra {name: value}`.
 * A `tool_use` block still open at the end (`max_tokens` cut it mid-JSON) is marked
   `incomplete` in `original_done` (and listed in `extra {"incomplete_tool_calls"}`); its
   arguments are what arrived, never repaired.
@@ -147,6 +149,9 @@ class AnthropicAdapter(ProviderAdapter):
             delta = as_obj(payload.get("delta")) or {}
             if delta.get("stop_reason"):
                 self.meta["raw_finish_reason"] = delta["stop_reason"]
+            for key, value in delta.items():  # stop_details (why a refusal), stop_sequence, container, ...
+                if key != "stop_reason" and value is not None:
+                    items.append(("extra", {key: value}))
             self._merge_usage(payload.get("usage"))
         elif kind == "message_start":
             message = as_obj(payload.get("message"))
