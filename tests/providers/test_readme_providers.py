@@ -3,6 +3,7 @@ are the corpus's."""
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -32,3 +33,5 @@ def test_the_stated_corpus_counts() -> None:
     assert f"reads {len(streams)} real HTTP responses" in text
     assert f"{count['openai-python']} from openai-python, {count['anthropic-sdk-python']} from" in text
     assert f"anthropic-sdk-python and {vercel} from vercel/ai" in text
+    expectations = json.loads((PART.parents[2] / "tests" / "fixtures" / "recorded_expectations.json").read_bytes())
+    assert f"its final arguments; {len(expectations) - 1} are also checked field by field" in text
