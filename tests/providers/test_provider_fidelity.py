@@ -228,3 +228,10 @@ def test_anthropic_refusal_details_are_kept() -> None:
     assert details["explanation"] == "This request was refused due to policy."
     meta = dict(items)["meta"]
     assert (meta["finish_reason"], meta["raw_finish_reason"]) == ("content_filter", "refusal")
+
+
+def test_perplexity_citations_are_kept_once() -> None:
+    items, error = _run(_stream("vercel-ai/perplexity/perplexity-citations"))
+    assert error is None
+    citations = [v["citations"] for e, v in items if e == "extra" and "citations" in v]
+    assert len(citations) == 1 and "https://en.wikipedia.org/wiki/San_Francisco" in citations[0]

@@ -11,7 +11,9 @@ other than index 0 are ignored (`n > 1` is not supported). Per chunk, in order:
 `original_delta`; reasoning (`reasoning_content`, else `reasoning`, else the text of
 `reasoning_details`: one spelling per chunk, so OpenRouter's duplicate is taken once;
 the `reasoning_details` list itself also goes to `extra` because it carries signatures);
-`delta`; `refusal` as `extra` `{"refusal": text}`; `tool_calls` fragments.
+`delta`; `refusal` as `extra` `{"refusal": text}`; `tool_calls` fragments. Perplexity's
+top-level `citations` and `search_results` go to `extra {"citations"}` / `extra
+{"search_results"}`, once per change (it repeats them on every chunk).
 `delta.content` may be a list of typed parts (Mistral): `text` parts are answer text,
 `thinking` parts (a string, or a list of `text` parts) are reasoning, `reference` parts go to
 `extra {"reference"}`; any other part, a content of another type, or a delta field this
@@ -125,6 +127,7 @@ class ChatCompletionsAdapter(ProviderAdapter):
         super().__init__()
         self._by_index: dict[object, ToolCall] = {}
         self._need_ids = True  # meta id or model still unknown
+        self._seen_sources: dict[str, object] = {}
 
     def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
         # The hot path (one call per streamed chunk): locals over attributes, one lookup per key,
@@ -149,6 +152,8 @@ class ChatCompletionsAdapter(ProviderAdapter):
                 usage = as_obj(groq.get("usage")) if groq is not None else None
             if usage is not None:
                 self.raw_usage = usage
+        if "citations" in payload or "search_results" in payload:  # Perplexity: sources, on every chunk
+            self._sources(payload, items)
         choices: object = get("choices")
         if not choices or not isinstance(choices, list):
             return items
@@ -171,6 +176,15 @@ class ChatCompletionsAdapter(ProviderAdapter):
             if raw_finish:
                 meta["raw_finish_reason"] = raw_finish
         return items
+
+    def _sources(self, payload: Obj, items: list[Item]) -> None:
+        """Perplexity's `citations` / `search_results` (repeated on every chunk): an `extra` event
+        each time the list changes."""
+        for key in ("citations", "search_results"):
+            value = payload.get(key)
+            if value and value != self._seen_sources.get(key):
+                self._seen_sources[key] = value
+                items.append(("extra", {key: value}))
 
     def _feed_delta(self, delta: Obj, items: list[Item]) -> None:
         reasoning = as_str(delta.get("reasoning_content")) or as_str(delta.get("reasoning"))
