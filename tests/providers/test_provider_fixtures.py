@@ -52,6 +52,19 @@ def test_one_to_seven_byte_pieces(case: Case, seed: int) -> None:
     assert response.get_text(partial=True) == case.expected["text"]
 
 
+@pytest.mark.parametrize("case", PARAMS)
+def test_one_byte_at_a_time_gives_the_same_events(case: Case) -> None:
+    whole_items, whole_error = collect(Response.from_stream(case.body, provider=case.provider))
+    one_byte = [case.body[i : i + 1] for i in range(len(case.body))]
+    items, error = collect(Response.from_stream(iter(one_byte), provider=case.provider))
+    check_against_expected(items, error, case.expected)
+
+    def comparable(events: list[tuple[str, Any]]) -> list[Any]:
+        return [(e, v.to_dict() if e == "instant" else (repr(v) if e == "error" else v)) for e, v in events]
+
+    assert comparable(items) == comparable(whole_items) and repr(error) == repr(whole_error)
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("case", PARAMS)
 async def test_async_iterable_of_pieces(case: Case) -> None:
