@@ -5,7 +5,7 @@ normalized result."""
 from __future__ import annotations
 
 import json
-import time
+import sys
 from typing import Any
 
 import pytest
@@ -430,23 +430,37 @@ def test_opencode_40061_eof_without_finish_frame_is_an_error(provider: str) -> N
 
 
 # -------------------------------------------------------------------- 6. per-chunk overhead
-def _feed_time(n: int) -> float:
+def _feed_calls(n: int) -> int:
+    """Python and C function calls made while feeding `n` text chunks and ending."""
     payloads = [chunk({"content": "tok "}) for _ in range(n)] + [chunk({}, "stop")]
-    start = time.perf_counter()
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
     adapter = ChatCompletionsAdapter()
-    for payload in payloads:
-        adapter.feed(None, payload)
-    adapter.complete()
-    return time.perf_counter() - start
+    sys.setprofile(count)
+    try:
+        for payload in payloads:
+            adapter.feed(None, payload)
+        adapter.complete()
+    finally:
+        sys.setprofile(None)
+    return calls
 
 
 def test_litellm_21698_22346_per_chunk_cost_does_not_grow_with_length() -> None:
-    """No rebuild from all chunks, no join of the whole text per chunk (O(n) overall): 8x the
-    chunks takes about 8x the time, far from the 64x of a quadratic accumulator."""
-    _feed_time(2000)  # warm up
-    small = min(_feed_time(2000) for _ in range(3))
-    large = min(_feed_time(16000) for _ in range(3))
-    assert large < small * 20
+    """No rebuild from all chunks, no per-chunk work that grows with the text: the calls made per
+    chunk are the same for 2000 and 16000 chunks (counted, not timed: timings belong in
+    benches/, where the pipeline's throughput is measured against its peers)."""
+    small = _feed_calls(2000)
+    large = _feed_calls(16000)
+    per_chunk_small = small / 2000
+    per_chunk_large = large / 16000
+    assert abs(per_chunk_large - per_chunk_small) < 0.05, (per_chunk_small, per_chunk_large)
+    assert per_chunk_large < 25  # a handful of calls per text chunk
 
 
 def test_litellm_28720_onyx_14937_events_carry_deltas_not_snapshots() -> None:

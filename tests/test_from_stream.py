@@ -178,7 +178,7 @@ def test_provider_names_and_aliases() -> None:
     body = b'{"model":"m","message":{"role":"assistant","content":"hi"},"done":true,"done_reason":"stop"}\n'
     for name in ("ollama", "OLLAMA"):
         assert Response.from_stream(body, provider=name).get_text() == "hi"
-    with pytest.raises(ValueError, match="known: anthropic, gemini, ollama, openai, openai-responses"):
+    with pytest.raises(ValueError, match="known: anthropic, azure-openai, gemini, ollama, openai, openai-responses"):
         Response.from_stream(body, provider="cohere")
     payload = {"type": "response.completed", "response": {"status": "completed", "output": []}}
     assert Response.from_stream([payload], provider="openai_responses").get_meta()["finish_reason"] == "stop"  # type: ignore[index]
@@ -232,3 +232,16 @@ async def test_async_iterable_of_ndjson_lines_with_a_slow_source() -> None:
     ]
     meta = await response.async_get_meta()
     assert meta is not None and meta["usage"]["output_tokens"] == 2 and meta["usage"]["input_tokens"] is None
+
+
+def test_dialect_names_pick_the_chat_completions_reader() -> None:
+    """Every dialect name in the README's providers table is a `provider=` name of from_stream."""
+    body = (
+        b'data: {"id":"x","choices":[{"index":0,"delta":{"content":[{"type":"text","text":"ok"}]}}]}\n\n'
+        b'data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    names = ("mistral", "azure", "Azure_OpenAI", "deepseek", "xai", "groq", "openrouter", "vllm", "lmstudio")
+    names += ("llama.cpp", "llama_cpp")
+    for name in names:
+        assert Response.from_stream(body, provider=name).get_text() == "ok", name

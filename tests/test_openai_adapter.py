@@ -8,6 +8,7 @@ usage, finish reasons) must equal the fixture's expected.json.
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,14 +17,15 @@ from instantjson._core import SSEDecoder
 from instantjson._exceptions import ProviderStreamError, StreamIncompleteError
 from instantjson._providers.openai import ChatCompletionsAdapter, normalize_openai_usage
 from instantjson._response import Response
-from tests.conftest_response import chunked, fixture_cases
+from tests.conftest_response import chunked
+from tests.providers._harness import FIXTURES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from instantjson._parts import Item
 
-CASES = fixture_cases("openai_chat")
+CASES = sorted((FIXTURES / "openai_chat").glob("*.txt"))
 
 
 def run_adapter(chunks: list[bytes]) -> list[Item]:
@@ -84,7 +86,7 @@ def frames_in(data: bytes) -> int:
     return sum(1 for line in data.splitlines() if line.startswith(b"data: {"))
 
 
-@pytest.mark.skipif(not CASES, reason="shared/provider-streams fixtures not found")
+@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("split", ["whole", "1-7 bytes", "1 byte"])
 def test_recorded_stream(path: Path, split: str) -> None:
@@ -109,7 +111,7 @@ def test_recorded_stream(path: Path, split: str) -> None:
     ]
 
 
-@pytest.mark.skipif(not CASES, reason="shared/provider-streams fixtures not found")
+@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_recorded_stream_through_response(path: Path) -> None:
     """The same recordings through Response.from_stream (framing + adapter + parser + log)."""
@@ -124,7 +126,7 @@ def test_recorded_stream_through_response(path: Path) -> None:
     assert [v for v in response.get_generator("original")][-1]["content"] == want["text"]
 
 
-@pytest.mark.skipif(not CASES, reason="shared/provider-streams fixtures not found")
+@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
 def test_stream_cut_before_done_is_incomplete() -> None:
     data = (FIX := CASES[0].parent / "text_basic.txt").read_bytes()
     cut = data[: data.index(b"data: [DONE]")]

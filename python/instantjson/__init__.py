@@ -33,7 +33,9 @@ from ._exceptions import ProviderStreamError as ProviderStreamError
 from ._exceptions import ReplayOverflowError as ReplayOverflowError
 from ._exceptions import ResponseClosedError as ResponseClosedError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
+from ._exceptions import UnknownPayloadWarning as UnknownPayloadWarning
 from ._providers.anthropic import Anthropic as Anthropic
+from ._providers.azure import AzureOpenAI as AzureOpenAI
 from ._providers.gemini import Gemini as Gemini
 from ._providers.ollama import Ollama as Ollama
 from ._providers.openai import OpenAICompatible as OpenAICompatible
@@ -44,6 +46,7 @@ __all__ = [
     "Agent",
     "Agently",
     "Anthropic",
+    "AzureOpenAI",
     "Frame",
     "FramingError",
     "Gemini",
@@ -64,6 +67,7 @@ __all__ = [
     "Retries",
     "SSEDecoder",
     "StreamIncompleteError",
+    "UnknownPayloadWarning",
     "__version__",
     "loads",
     "parse_partial",

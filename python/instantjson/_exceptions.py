@@ -31,6 +31,7 @@ __all__ = [
     "ReplayOverflowError",
     "ResponseClosedError",
     "StreamIncompleteError",
+    "UnknownPayloadWarning",
 ]
 
 
@@ -127,3 +128,10 @@ class ResponseClosedError(InstantJSONError):
 
 class ReplayOverflowError(InstantJSONError):
     """A response created with a bounded replay log (`max_parts`) received more parts than it holds."""
+
+
+class UnknownPayloadWarning(UserWarning):
+    """A provider payload carried a field or shape the adapter does not know (a new content part
+    type, a new block type, ...). Its value was not dropped: it is in an `extra` event
+    `{"unknown": {"where": ..., "value": ...}}`. Warned once per response; silence it with
+    `warnings.filterwarnings("ignore", category=instantjson.UnknownPayloadWarning)`."""

@@ -5,13 +5,14 @@ the vocabulary of the fixtures' expected.json from the *streamed events alone*."
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from instantjson._exceptions import ProviderStreamError, StreamIncompleteError
+from instantjson._exceptions import ProviderStreamError, StreamIncompleteError, UnknownPayloadWarning
 from instantjson._providers import Anthropic, Gemini, Ollama, OpenAICompatible, OpenAIResponses
-from tests.conftest_response import FIXTURES
+from tests.providers._corpus import SHARED
 
 if TYPE_CHECKING:
     from instantjson._providers import ProviderModel
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from instantjson.testing import MockLLMServer
 
 LOCAL_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = SHARED / "provider-streams" / "fixtures"
 
 # fixture folder -> provider name of Response.from_stream
 PROVIDER_OF_DIR: dict[str, str] = {
@@ -89,6 +91,7 @@ def summarize_items(items: list[tuple[str, Any]], error: BaseException | None) -
     calls: dict[int, dict[str, Any]] = {}
     refusal: list[str] = []
     incomplete: set[int] = set()
+    unknown: list[str] = []
     for event, value in items:
         if event == "tool_calls":
             call = calls.setdefault(value["index"], {"id": None, "name": None, "arguments": ""})
@@ -101,6 +104,8 @@ def summarize_items(items: list[tuple[str, Any]], error: BaseException | None) -
             refusal.append(value["refusal"])
         elif event == "extra" and "incomplete_tool_calls" in value:
             incomplete.update(value["incomplete_tool_calls"])
+        elif event == "extra" and "unknown" in value:
+            unknown.append(value["unknown"]["where"])
     tool_calls = []
     for index in sorted(calls):
         call = calls[index]
@@ -128,28 +133,45 @@ def summarize_items(items: list[tuple[str, Any]], error: BaseException | None) -
         "finish_reason": meta["finish_reason"],
         "raw_finish_reason": meta["raw_finish_reason"],
         "error": err,
+        "unknown": unknown,
     }
 
 
 def collect(response: Response) -> tuple[list[tuple[str, Any]], BaseException | None]:
-    """Every `(event, value)` of a sync `type="all"` view, and the error it raised (if any)."""
+    """Every `(event, value)` of a sync `type="all"` view, and the error it raised (if any).
+    An `UnknownPayloadWarning` is expected exactly when an `extra {"unknown"}` event came, once."""
     items: list[tuple[str, Any]] = []
-    try:
-        for item in response.get_generator(type="all"):
-            items.append(item)  # noqa: PERF402
-    except Exception as exc:
-        return items, exc
-    return items, None
+    error: BaseException | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            for item in response.get_generator(type="all"):
+                items.append(item)  # noqa: PERF402
+        except Exception as exc:
+            error = exc
+    check_warnings(items, caught)
+    return items, error
 
 
 async def acollect(response: Response) -> tuple[list[tuple[str, Any]], BaseException | None]:
     items: list[tuple[str, Any]] = []
-    try:
-        async for item in response.get_async_generator(type="all"):
-            items.append(item)  # noqa: PERF401
-    except Exception as exc:
-        return items, exc
-    return items, None
+    error: BaseException | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            async for item in response.get_async_generator(type="all"):
+                items.append(item)  # noqa: PERF401
+        except Exception as exc:
+            error = exc
+    check_warnings(items, caught)
+    return items, error
+
+
+def check_warnings(items: list[tuple[str, Any]], caught: list[warnings.WarningMessage]) -> None:
+    """One UnknownPayloadWarning per response that had unknown shapes, none otherwise."""
+    unknown = [v for e, v in items if e == "extra" and "unknown" in v]
+    warned = [w for w in caught if issubclass(w.category, UnknownPayloadWarning)]
+    assert len(warned) == (1 if unknown else 0), (warned, unknown)
 
 
 def check_against_expected(
@@ -161,6 +183,7 @@ def check_against_expected(
     got = summarize_items(items, error)
     for key in ("text", "reasoning", "refusal", "usage", "finish_reason", "raw_finish_reason"):
         assert got[key] == expected[key], f"{key}: {got[key]!r} != {expected[key]!r}"
+    assert got["unknown"] == expected.get("unknown", []), got["unknown"]
     want_error = expected["error"]
     if want_error is None:
         assert got["error"] is None, got["error"]
@@ -210,7 +233,7 @@ def check_shape(items: list[tuple[str, Any]], error: BaseException | None, got: 
             else:
                 assert dones == [call["arguments_json"]]
     else:
-        assert names == ["meta", "error"] and got["finish_reason"] == "error"
+        assert names == ["meta", "error"] and got["finish_reason"] in ("error", "content_filter")
         assert items[-1] == ("error", error)
     assert any(e == "original_delta" for e, _ in items)
 

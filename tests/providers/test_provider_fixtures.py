@@ -5,6 +5,7 @@ the body at the provider's real path in 1-to-7-byte pieces."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -14,7 +15,7 @@ from instantjson._agent import Agent
 from instantjson._response import Response
 from instantjson.testing import MockLLMServer
 from tests.conftest_response import anyio_backend, chunked
-from tests.providers._harness import Case, acollect, all_cases, check_against_expected, collect, model_on
+from tests.providers._harness import FIXTURES, Case, acollect, all_cases, check_against_expected, collect, model_on
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -26,6 +27,8 @@ PARAMS = [pytest.param(case, id=case.id) for case in CASES]
 
 
 def test_every_provider_has_fixtures() -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        assert any(case.origin == "shared" for case in CASES), f"shared fixtures missing at {FIXTURES}"
     providers = {case.provider for case in CASES}
     assert {"ollama"} <= providers  # the hand-written ones are always there
     if any(case.origin == "shared" for case in CASES):
@@ -47,6 +50,19 @@ def test_one_to_seven_byte_pieces(case: Case, seed: int) -> None:
     items, error = collect(response)
     check_against_expected(items, error, case.expected)
     assert response.get_text(partial=True) == case.expected["text"]
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_one_byte_at_a_time_gives_the_same_events(case: Case) -> None:
+    whole_items, whole_error = collect(Response.from_stream(case.body, provider=case.provider))
+    one_byte = [case.body[i : i + 1] for i in range(len(case.body))]
+    items, error = collect(Response.from_stream(iter(one_byte), provider=case.provider))
+    check_against_expected(items, error, case.expected)
+
+    def comparable(events: list[tuple[str, Any]]) -> list[Any]:
+        return [(e, v.to_dict() if e == "instant" else (repr(v) if e == "error" else v)) for e, v in events]
+
+    assert comparable(items) == comparable(whole_items) and repr(error) == repr(whole_error)
 
 
 @pytest.mark.anyio

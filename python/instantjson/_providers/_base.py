@@ -3,9 +3,13 @@
 `ProviderModel` holds the settings of one endpoint and builds requests sans-IO
 (`build_request(prompt) -> RequestSpec`); `new_adapter()` returns a fresh `ProviderAdapter`,
 a synchronous state machine that turns the provider's decoded payloads into the normalized
-`(event, value)` items of `instantjson._parts`. Neither does any I/O: `_client.py` sends the
-request, `_response.py` feeds the adapter. Adapters hold per-response state (text buffers,
-tool-call index maps) and never import httpx.
+`(event, value)` items of `instantjson._parts`. Every adapter builds on `ProviderAdapter`, which
+owns the text, reasoning, refusal and tool-call assembly, usage, the ending and the
+unknown-shape rule. Each model class declares its registry name, aliases, framing and
+`adapter_class`; the registry (`_providers/__init__.py`) is derived from them. Neither side does
+any I/O: `_client.py` sends the request, `_response.py` feeds the adapter; request types come
+from the sans-IO `_request.py`. Payload fields are read through the typed accessors of
+`_payload.py`.
 
 API keys come from the `api_key` argument or the provider's environment variable
 (`api_key_env`); they are kept out of `repr()`, and `_client.py` redacts them from error
@@ -16,12 +20,14 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from .._client import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
-from .._exceptions import ProviderStreamError, StreamIncompleteError
+from .._exceptions import ProviderStreamError, StreamIncompleteError, UnknownPayloadWarning
 from .._parts import Item, empty_usage
+from .._request import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
+from ._payload import as_int
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,13 +66,25 @@ class Prompt:
 
 
 class ProviderAdapter:
-    """Base of the per-response stream mappers. Subclasses implement `feed` and the ending.
+    """The one base of the per-response stream mappers: every provider's adapter builds on it.
 
     Protocol: `feed(event, payload)` for each JSON frame (`event` is the SSE `event:` name or
     None), `feed_text(event, data)` for each non-JSON frame (`[DONE]`), `complete()` when the
     source ended by contract (a list of payloads from an SDK has no terminal marker),
     `finish()` at the end of the body, `fail(exc)` for a transport error. Each returns the
     items to append. Once `ended` is True the adapter produces nothing more.
+
+    Subclasses implement `feed` and call the helpers while feeding: `_text()`, `_reasoning()`,
+    `_refusal()`, `_open_call()` / `_call_args()` / `_reconcile_args()` for tool calls,
+    `_unknown()` for a shape they do not know; they set `terminated` on the provider's terminal
+    marker and `raw_usage`, and implement `_usage()` (normalize `raw_usage`) and
+    `_finish_reason()` (the normalized reason, or None when the stream gave none). `finish()`
+    then ends successfully, or with `StreamIncompleteError`.
+
+    The unknown-shape rule: a payload field an adapter does not understand never makes content
+    vanish. It becomes an `extra` event `{"unknown": {"where": ..., "value": ...}}` and an
+    `UnknownPayloadWarning` (once per response); where the answer would otherwise be wrong
+    (a second message spliced into the first), the stream ends with an error instead.
     """
 
     provider: ClassVar[str] = ""
@@ -76,8 +94,12 @@ class ProviderAdapter:
 
     def __init__(self) -> None:
         self.ended = False
+        self.terminated = False
         self.text_parts: list[str] = []
         self.reasoning_parts: list[str] = []
+        self.refusal_parts: list[str] = []
+        self.calls: list[ToolCall] = []
+        self.raw_usage: Mapping[str, Any] | None = None
         self.meta: dict[str, Any] = {
             "id": None,
             "model": None,
@@ -85,6 +107,7 @@ class ProviderAdapter:
             "raw_finish_reason": None,
             "usage": None,
         }
+        self._warned = False
 
     @property
     def text(self) -> str:
@@ -102,22 +125,152 @@ class ProviderAdapter:
     def feed_text(self, event: str | None, data: str) -> list[Item]:
         return []
 
+    # ---------------------------------------------------------------- feeding helpers
+    def _text(self, text: object, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.text_parts.append(text)
+            items.append(("delta", text))
+
+    def _reasoning(self, text: object, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.reasoning_parts.append(text)
+            items.append(("reasoning_delta", text))
+
+    def _refusal(self, text: object, items: list[Item]) -> None:
+        if isinstance(text, str) and text:
+            self.refusal_parts.append(text)
+            items.append(("extra", {"refusal": text}))
+
+    def _unknown(self, where: str, value: object, items: list[Item]) -> None:
+        """A shape this adapter does not know: keep it in an `extra` event, warn once per response."""
+        items.append(("extra", {"unknown": {"where": where, "value": value}}))
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                UnknownPayloadWarning(
+                    f"{self.provider or 'the provider'} stream: {where} has a shape instantjson does not know; "
+                    'it is kept as an extra event {"unknown": {"where", "value"}} (warned once per response)'
+                ),
+                stacklevel=2,
+            )
+
+    def _open_call(
+        self,
+        call_id: object,
+        name: object,
+        items: list[Item],
+        arguments: str = "",
+        *,
+        closed: bool = False,
+        synthesize: bool = True,
+    ) -> ToolCall:
+        """Start a call and emit its first fragment. With `synthesize`, a missing id becomes
+        `call_<index>` at once (APIs that never send one); else it may come in a later fragment."""
+        index = len(self.calls)
+        given = call_id if isinstance(call_id, str) and call_id else None
+        call = ToolCall(index, given if given is not None or not synthesize else f"call_{index}", None)
+        if isinstance(name, str) and name:
+            call.name = name
+        call.closed = closed
+        self.calls.append(call)
+        if arguments:
+            call.args.append(arguments)
+        items.append(("tool_calls", {"index": index, "id": call.id, "name": call.name, "arguments_delta": arguments}))
+        return call
+
+    def _call_args(
+        self, call: ToolCall, text: object, items: list[Item], name: object = None, call_id: object = None
+    ) -> None:
+        """More arguments text (and/or a late name or id: each set once, never overwritten or
+        concatenated)."""
+        late_name = late_id = None
+        if isinstance(name, str) and name and call.name is None:
+            call.name = late_name = name
+        if isinstance(call_id, str) and call_id and call.id is None:
+            call.id = late_id = call_id
+        if isinstance(text, str) and text:
+            call.args.append(text)
+        else:
+            text = ""
+        if text or late_name or late_id:
+            items.append(
+                ("tool_calls", {"index": call.index, "id": late_id, "name": late_name, "arguments_delta": text})
+            )
+
+    def _reconcile_args(self, call: ToolCall, full: object, items: list[Item]) -> None:
+        """An authoritative full arguments text (`*.done`): emit what the deltas missed."""
+        if isinstance(full, str) and full:
+            have = call.arguments
+            if full != have and full.startswith(have):
+                self._call_args(call, full[len(have) :], items)
+
+    # ---------------------------------------------------------------- ending
+    def _usage(self) -> dict[str, int | None] | None:
+        raise NotImplementedError
+
+    def _finish_reason(self) -> str | None:
+        raise NotImplementedError
+
+    def _message(self) -> dict[str, Any]:
+        """The assembled message of `original_done` (subclasses add their native form)."""
+        return {
+            "role": "assistant",
+            "content": self.text,
+            "reasoning": self.reasoning or None,
+            "refusal": "".join(self.refusal_parts) or None,
+            "tool_calls": [call.message() for call in self.calls],
+        }
+
+    def _incomplete_message(self) -> str:
+        return "the stream ended before its terminal marker"
+
     def complete(self) -> list[Item]:
-        """The source ended by contract: end as if the terminal marker had arrived."""
+        """The source ended by contract. For the APIs whose terminal marker is a payload this is
+        the end of the body (no marker -> `StreamIncompleteError`); Chat Completions overrides it."""
         return self.finish()
 
     def finish(self) -> list[Item]:
-        raise NotImplementedError
-
-    def fail(self, exc: BaseException) -> list[Item]:
-        """End with an error: `meta` (finish_reason "error"), then `("error", exc)`."""
         if self.ended:
             return []
+        if self.raw_usage is not None:
+            self.meta["usage"] = self._usage()
+        finish = self._finish_reason() if self.terminated else None
+        if finish is None:
+            return self.fail(StreamIncompleteError(self._incomplete_message(), provider=self.provider))
+        self.ended = True
+        self.meta["finish_reason"] = finish
+        items: list[Item] = []
+        open_calls = [call.index for call in self.calls if not call.closed]
+        if open_calls:
+            items.append(("extra", {"incomplete_tool_calls": open_calls}))
+        items += [("done", self.text), ("reasoning_done", self.reasoning), ("original_done", self._message())]
+        items.append(("meta", dict(self.meta)))
+        return items
+
+    def fail(self, exc: BaseException, finish_reason: str = "error") -> list[Item]:
+        """End with an error: `meta` (finish_reason "error", or the reason given: a blocked
+        prompt is `content_filter`), then `("error", exc)`."""
+        if self.ended:
+            return []
+        if self.raw_usage is not None and self.meta["usage"] is None:
+            self.meta["usage"] = self._usage()
         self.ended = True
         meta = dict(self.meta)
-        meta["raw_finish_reason"] = meta.get("raw_finish_reason")
-        meta["finish_reason"] = "error"
+        meta["finish_reason"] = finish_reason
         return [("meta", meta), ("error", exc)]
+
+    def stream_error(self, message: object, code: object, body: object, finish_reason: str = "error") -> list[Item]:
+        """End with the provider's in-band error."""
+        text = message if isinstance(message, str) and message else "the provider sent an error in the stream"
+        kept: str | int | None = code if isinstance(code, (str, int)) and not isinstance(code, bool) else None
+        return self.fail(
+            ProviderStreamError(text, code=kept if kept != "" else None, provider=self.provider, body=body),
+            finish_reason,
+        )
+
+
+StreamAdapter = ProviderAdapter
+"""The former name of the adapter base (every adapter builds on `ProviderAdapter` now)."""
 
 
 class ProviderModel:
@@ -132,7 +285,12 @@ class ProviderModel:
     """
 
     provider: ClassVar[str] = ""
+    """The registry name (`Response.from_stream(..., provider=...)`)."""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    """Other names the registry accepts for this provider (lower case, `-` for `_`)."""
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = ProviderAdapter
+    """The stream adapter of this provider's wire format."""
     default_base_url: ClassVar[str] = ""
     api_key_env: ClassVar[str | None] = None
 
@@ -187,7 +345,7 @@ class ProviderModel:
 
     def new_adapter(self) -> ProviderAdapter:
         """A fresh adapter for one response of this provider."""
-        raise NotImplementedError
+        return self.adapter_class()
 
 
 def system_text(prompt: Prompt) -> str:
@@ -214,18 +372,7 @@ def normalize_usage_counts(
     return usage
 
 
-def as_int(value: Any) -> int | None:
-    """An int count from a payload value, or None (bools and junk are not counts)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def compact_json(value: Any) -> str:
+def compact_json(value: object) -> str:
     """Compact JSON text of an arguments object (the normalized form of object-valued arguments)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -258,127 +405,3 @@ class ToolCall:
             out["incomplete"] = True
         out.update(self.extra)
         return out
-
-
-class StreamAdapter(ProviderAdapter):
-    """Helpers shared by the adapters of the event-typed APIs (Responses, Anthropic, Ollama, Gemini).
-
-    Subclasses call `_text()`, `_reasoning()`, `_refusal()`, `_open_call()` / `_call_args()` while
-    feeding, set `terminated` on the provider's terminal marker and `raw_usage`, and implement
-    `_usage()` (normalize `raw_usage`) and `_finish_reason()` (the normalized reason, or None when
-    the stream gave none). `finish()` then ends successfully or with `StreamIncompleteError`.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refusal_parts: list[str] = []
-        self.calls: list[ToolCall] = []
-        self.terminated = False
-        self.raw_usage: Mapping[str, Any] | None = None
-
-    # ---------------------------------------------------------------- feeding helpers
-    def _text(self, text: Any, items: list[Item]) -> None:
-        if isinstance(text, str) and text:
-            self.text_parts.append(text)
-            items.append(("delta", text))
-
-    def _reasoning(self, text: Any, items: list[Item]) -> None:
-        if isinstance(text, str) and text:
-            self.reasoning_parts.append(text)
-            items.append(("reasoning_delta", text))
-
-    def _refusal(self, text: Any, items: list[Item]) -> None:
-        if isinstance(text, str) and text:
-            self.refusal_parts.append(text)
-            items.append(("extra", {"refusal": text}))
-
-    def _open_call(
-        self, call_id: Any, name: Any, items: list[Item], arguments: str = "", *, closed: bool = False
-    ) -> ToolCall:
-        """Start a call (an id is synthesized when the provider gives none) and emit its first fragment."""
-        index = len(self.calls)
-        call = ToolCall(index, call_id if isinstance(call_id, str) and call_id else f"call_{index}", None)
-        if isinstance(name, str) and name:
-            call.name = name
-        call.closed = closed
-        self.calls.append(call)
-        if arguments:
-            call.args.append(arguments)
-        items.append(("tool_calls", {"index": index, "id": call.id, "name": call.name, "arguments_delta": arguments}))
-        return call
-
-    def _call_args(self, call: ToolCall, text: Any, items: list[Item], name: Any = None) -> None:
-        """More arguments text (and/or a late name: set once, never overwritten or concatenated)."""
-        late = None
-        if isinstance(name, str) and name and call.name is None:
-            call.name = late = name
-        if isinstance(text, str) and text:
-            call.args.append(text)
-        else:
-            text = ""
-        if text or late:
-            items.append(("tool_calls", {"index": call.index, "id": None, "name": late, "arguments_delta": text}))
-
-    def _reconcile_args(self, call: ToolCall, full: Any, items: list[Item]) -> None:
-        """An authoritative full arguments text (`*.done`): emit what the deltas missed."""
-        if isinstance(full, str) and full:
-            have = call.arguments
-            if full != have and full.startswith(have):
-                self._call_args(call, full[len(have) :], items)
-
-    # ---------------------------------------------------------------- ending
-    def _usage(self) -> dict[str, int | None] | None:
-        raise NotImplementedError
-
-    def _finish_reason(self) -> str | None:
-        raise NotImplementedError
-
-    def _message(self) -> dict[str, Any]:
-        """The assembled message of `original_done` (subclasses add their native form)."""
-        return {
-            "role": "assistant",
-            "content": self.text,
-            "reasoning": self.reasoning or None,
-            "refusal": "".join(self.refusal_parts) or None,
-            "tool_calls": [call.message() for call in self.calls],
-        }
-
-    def _incomplete_message(self) -> str:
-        return "the stream ended before its terminal marker"
-
-    def complete(self) -> list[Item]:
-        """A payload source ended: the terminal marker is a payload of these APIs, so this is
-        the end of the body (no marker -> `StreamIncompleteError`)."""
-        return self.finish()
-
-    def finish(self) -> list[Item]:
-        if self.ended:
-            return []
-        if self.raw_usage is not None:
-            self.meta["usage"] = self._usage()
-        finish = self._finish_reason() if self.terminated else None
-        if finish is None:
-            return self.fail(StreamIncompleteError(self._incomplete_message(), provider=self.provider))
-        self.ended = True
-        self.meta["finish_reason"] = finish
-        items: list[Item] = []
-        open_calls = [call.index for call in self.calls if not call.closed]
-        if open_calls:
-            items.append(("extra", {"incomplete_tool_calls": open_calls}))
-        text = self.text
-        reasoning = self.reasoning
-        items += [("done", text), ("reasoning_done", reasoning), ("original_done", self._message())]
-        items.append(("meta", dict(self.meta)))
-        return items
-
-    def fail(self, exc: BaseException) -> list[Item]:
-        if not self.ended and self.raw_usage is not None and self.meta["usage"] is None:
-            self.meta["usage"] = self._usage()
-        return super().fail(exc)
-
-    def stream_error(self, message: Any, code: Any, body: Any) -> list[Item]:
-        """End with the provider's in-band error."""
-        text = message if isinstance(message, str) and message else "the provider sent an error in the stream"
-        if isinstance(code, bool) or not isinstance(code, (str, int)) or code == "":
-            code = None
-        return self.fail(ProviderStreamError(text, code=code, provider=self.provider, body=body))

@@ -12,8 +12,17 @@ twins carry the same data):
 * `content_block_delta`: `text_delta` -> `delta`; `thinking_delta` -> `reasoning_delta`
   (empty ones dropped); `signature_delta` -> `extra {"signature", "index"}`;
   `input_json_delta` -> `tool_calls` fragments of the block's call (merge key: the block
-  `index`; `content_block_start.input`, always `{}`, is ignored); `citations_delta` ->
-  `extra {"citation"}`. `redacted_thinking` blocks -> `extra {"redacted_thinking": data}`.
+  `index`); `citations_delta` -> `extra {"citation"}`. `redacted_thinking` blocks ->
+  `extra {"redacted_thinking": data}`.
+* `tool_use` input: `content_block_start.input` is `{}` when the input streams as
+  `input_json_delta`; a call made from code execution (programmatic tool calling) arrives with
+  it filled and a `caller`: the input is then the call's arguments (compact JSON) and the
+  `caller` stays on the call in `original_done["tool_calls"]`.
+* Server tools (`server_tool_use`, `mcp_tool_use`) stream their input the same way; they are not
+  the client's calls: at their `content_block_stop` they go to `extra {"server_tool_use": block}`.
+  Result blocks (`*_tool_result`, ...), `compaction` blocks (their `compaction_delta` content
+  and `encrypted_content` assembled) and `fallback` blocks (a model fallback happened) go whole
+  to `extra {"content_block": block}` when they close, and stay in `content_blocks`.
 * Thinking signatures and redacted thinking are kept in `original_done["content_blocks"]`, the
   assembled native content blocks, ready to be sent back on the next turn.
 * Usage: `message_start.message.usage`, then each `message_delta.usage` overwrites the keys it
@@ -23,34 +32,44 @@ twins carry the same data):
   output_tokens_details.thinking_tokens` when present.
 * `stop_reason`: end_turn / stop_sequence / pause_turn -> stop, max_tokens /
   model_context_window_exceeded -> length, tool_use -> tool_calls, refusal -> content_filter.
+  The other fields of `message_delta.delta` (`stop_details` of a refusal, the matched
+  `stop_sequence`, the code-execution `container` to reuse) go to `extra {name: value}`.
 * A `tool_use` block still open at the end (`max_tokens` cut it mid-JSON) is marked
   `incomplete` in `original_done` (and listed in `extra {"incomplete_tool_calls"}`); its
   arguments are what arrived, never repaired.
+* `message_start`: a message that arrives whole in it (content filled, stop_reason set, then
+  `message_stop`) is replayed as its blocks. The same id again (a proxy repeating it) only
+  refreshes the usage; a *different* id while a message is open is an error
+  (`ProviderStreamError`, code `spliced_message`): two answers spliced into one stream cannot
+  be told apart, and what was streamed of the first (text, half a tool call) cannot be taken
+  back, so starting over silently would be wrong.
 * `event: error` ends the stream with `ProviderStreamError` (code: the error type, e.g.
   `overloaded_error`); a body that ends without `message_stop` ends it with
-  `StreamIncompleteError`. `ping`, unknown events and unknown block types are ignored;
-  a repeated `message_start` (proxies) only refreshes the usage.
+  `StreamIncompleteError`. `ping` is ignored; an unknown event, block type or delta type
+  becomes `extra {"unknown"}` with one `UnknownPayloadWarning` per response.
 * A non-streaming reply (a `message` object) is read as a whole stream.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .._client import RequestSpec
+from .._exceptions import ProviderStreamError
+from .._request import RequestSpec
 from ._base import (
     Prompt,
+    ProviderAdapter,
     ProviderModel,
-    StreamAdapter,
     ToolCall,
-    as_int,
     compact_json,
     normalize_usage_counts,
     system_text,
 )
+from ._payload import Obj, as_int, as_list, as_obj, as_str, objs, text_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from .._parts import Item
 
@@ -78,9 +97,18 @@ def normalize_anthropic_usage(usage: Mapping[str, Any]) -> dict[str, int | None]
     counts = [n for n in (base, created, read) if n is not None]
     input_tokens = sum(counts) if counts else None
     output = as_int(usage.get("output_tokens"))
-    details: Any = usage.get("output_tokens_details")
-    reasoning = as_int(details.get("thinking_tokens")) if isinstance(details, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    details = as_obj(usage.get("output_tokens_details")) or {}
+    reasoning = as_int(details.get("thinking_tokens"))
     return normalize_usage_counts(input_tokens, output, None, reasoning, read)
+
+
+_SDK_HELPER_EVENTS: Final = ("text", "thinking", "input_json", "citation", "signature", "compaction")
+"""Events the official SDK adds beside the raw ones (their raw twins carry the same data)."""
+_SERVER_BLOCKS: Final = ("server_tool_use", "mcp_tool_use")
+"""Tool calls the server runs itself: their input streams like a tool's, but they are not the
+client's tool calls; they go to `extra {"server_tool_use": block}` when they close."""
+_KNOWN_EXTRA_BLOCKS: Final = ("_tool_result", "container_upload", "compaction", "fallback")
+"""Block type endings kept whole as `extra {"content_block": block}` (server tool results, ...)."""
 
 
 class _Block:
@@ -95,14 +123,14 @@ class _Block:
         self.closed = False
 
 
-class AnthropicAdapter(StreamAdapter):
+class AnthropicAdapter(ProviderAdapter):
     """Anthropic Messages events -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "anthropic"
 
     def __init__(self) -> None:
         super().__init__()
-        self._blocks: dict[Any, _Block] = {}
+        self._blocks: dict[object, _Block] = {}
         self._order: list[_Block] = []
         self._usage_raw: dict[str, Any] = {}
 
@@ -110,56 +138,76 @@ class AnthropicAdapter(StreamAdapter):
         if self.ended:
             return []
         items: list[Item] = [("original_delta", payload)]
-        kind: Any = payload.get("type") or event
+        kind = payload.get("type") or event
         if kind == "content_block_delta":
             self._on_delta(payload, items)
         elif kind == "content_block_start":
             self._on_start(payload, items)
         elif kind == "content_block_stop":
-            block = self._blocks.get(payload.get("index"))
-            if block is not None:
-                block.closed = True
-                if block.call is not None:
-                    block.call.closed = True
+            self._on_stop(payload.get("index"), items)
         elif kind == "message_delta":
-            delta: Any = payload.get("delta")
-            if isinstance(delta, dict) and delta.get("stop_reason"):  # pyright: ignore[reportUnknownMemberType]
+            delta = as_obj(payload.get("delta")) or {}
+            if delta.get("stop_reason"):
                 self.meta["raw_finish_reason"] = delta["stop_reason"]
+            for key, value in delta.items():  # stop_details (why a refusal), stop_sequence, container, ...
+                if key != "stop_reason" and value is not None:
+                    items.append(("extra", {key: value}))
             self._merge_usage(payload.get("usage"))
         elif kind == "message_start":
-            message: Any = payload.get("message")
-            if isinstance(message, dict):
-                self._on_message_start(message)  # pyright: ignore[reportUnknownArgumentType]
+            message = as_obj(payload.get("message"))
+            if message is not None:
+                return items + self._on_message_start(message, items)
         elif kind == "message_stop":
             self.terminated = True
             return items + self.finish()
         elif kind == "error" or (kind is None and payload.get("error")):
-            error: Any = payload.get("error")
-            if not isinstance(error, dict):
-                error = {"message": error} if isinstance(error, str) else {}
-            return items + self.stream_error(error.get("message"), error.get("type"), dict(payload))  # pyright: ignore[reportUnknownMemberType]
+            error = payload.get("error")
+            found = as_obj(error) or ({"message": error} if isinstance(error, str) else {})
+            return items + self.stream_error(found.get("message"), found.get("type"), dict(payload))
         elif kind == "message":
             self._on_whole_message(payload, items)
             return items + self.finish()
+        elif kind not in ("ping", None) and not str(kind).startswith(_SDK_HELPER_EVENTS):
+            self._unknown(f"event {kind}", dict(payload), items)
         return items
 
-    def _on_message_start(self, message: Mapping[str, Any]) -> None:
-        if self.meta["id"] is None and message.get("id"):
-            self.meta["id"] = message["id"]
+    def _on_message_start(self, message: Obj, items: list[Item]) -> list[Item]:
+        """A message opens. The same id again (a proxy repeating it) only refreshes the usage. A
+        different id while this message is open is a second message spliced into the first: an
+        error, because what was streamed already (text, a half tool call) cannot be taken back
+        and the two answers cannot be told apart. A message that arrives whole (content filled,
+        stop_reason set) is replayed as its blocks."""
+        new_id = as_str(message.get("id"))
+        old_id = self.meta["id"]
+        if old_id is not None and new_id is not None and new_id != old_id:
+            error = ProviderStreamError(
+                f"a second message ({new_id}) started while {old_id} was still open: the stream "
+                "splices two answers (a proxy retried mid-stream?); what arrived before stays available",
+                code="spliced_message",
+                provider=self.provider,
+                body={"type": "message_start", "message": dict(message)},
+            )
+            return self.fail(error)
+        if old_id is None and new_id is not None:
+            self.meta["id"] = new_id
         if self.meta["model"] is None and message.get("model"):
             self.meta["model"] = message["model"]
         self._merge_usage(message.get("usage"))
+        if old_id is None and (as_list(message.get("content")) or message.get("stop_reason")):
+            self._replay_blocks(message, items)
+        return []
 
-    def _merge_usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            self._usage_raw.update({k: v for k, v in usage.items() if v is not None})  # pyright: ignore[reportUnknownVariableType]
+    def _merge_usage(self, usage: object) -> None:
+        found = as_obj(usage)
+        if found is not None:
+            self._usage_raw.update({k: v for k, v in found.items() if v is not None})
             self.raw_usage = self._usage_raw
 
-    def _on_start(self, payload: Mapping[str, Any], items: list[Item]) -> None:
-        content: Any = payload.get("content_block")
-        if not isinstance(content, dict):
+    def _on_start(self, payload: Obj, items: list[Item]) -> None:
+        content = as_obj(payload.get("content_block"))
+        if content is None:
             return
-        data: dict[str, Any] = dict(content)  # pyright: ignore[reportUnknownArgumentType]
+        data: dict[str, Any] = dict(content)
         kind = str(data.get("type"))
         block = _Block(kind, data)
         self._blocks[payload.get("index", len(self._order))] = block
@@ -168,63 +216,91 @@ class AnthropicAdapter(StreamAdapter):
             self._add(block, data.get("text"), items, self._text)
         elif kind == "thinking":
             self._add(block, data.get("thinking"), items, self._reasoning)
-            if data.get("signature"):
-                block.signature = data["signature"]
+            signature = as_str(data.get("signature"))
+            if signature is not None:
+                block.signature = signature
         elif kind == "redacted_thinking":
             items.append(("extra", {"redacted_thinking": data.get("data")}))
         elif kind == "tool_use":
-            block.call = self._open_call(data.get("id"), data.get("name"), items)
+            # `input` is `{}` when the input streams as input_json_delta; a call made from code
+            # execution (programmatic tool calling, with a `caller`) arrives with it filled.
+            given = as_obj(data.get("input"))
+            block.call = self._open_call(data.get("id"), data.get("name"), items, compact_json(given) if given else "")
+            caller = data.get("caller")
+            if caller is not None:
+                block.call.extra["caller"] = caller
+        elif kind in _SERVER_BLOCKS:
+            given = as_obj(data.get("input"))
+            if given:
+                block.parts.append(compact_json(given))
+        elif kind.endswith(_KNOWN_EXTRA_BLOCKS):
+            pass  # whole at start: sent as an extra when it closes
+        else:
+            self._unknown(f"content block type {kind!r}", data, items)
 
-    def _add(self, block: _Block, text: Any, items: list[Item], sink: Any) -> None:
+    def _on_stop(self, index: object, items: list[Item]) -> None:
+        block = self._blocks.get(index)
+        if block is None or block.closed:
+            return
+        block.closed = True
+        if block.call is not None:
+            block.call.closed = True
+        elif block.type in _SERVER_BLOCKS:
+            data = dict(block.data)
+            data["input"] = _parsed_or_text("".join(block.parts)) if block.parts else data.get("input", {})
+            items.append(("extra", {"server_tool_use": data}))
+        elif block.type.endswith(_KNOWN_EXTRA_BLOCKS):
+            items.append(("extra", {"content_block": block.data}))
+
+    def _add(self, block: _Block, text: object, items: list[Item], sink: Callable[[object, list[Item]], None]) -> None:
         if isinstance(text, str) and text:
             block.parts.append(text)
             sink(text, items)
 
-    def _on_delta(self, payload: Mapping[str, Any], items: list[Item]) -> None:
+    def _on_delta(self, payload: Obj, items: list[Item]) -> None:
         block = self._blocks.get(payload.get("index"))
-        delta: Any = payload.get("delta")
-        if block is None or not isinstance(delta, dict):
+        delta = as_obj(payload.get("delta"))
+        if block is None or delta is None:
             return
-        kind: Any = delta.get("type")  # pyright: ignore[reportUnknownMemberType]
+        kind = delta.get("type")
         if kind == "text_delta":
-            self._add(block, delta.get("text"), items, self._text)  # pyright: ignore[reportUnknownMemberType]
+            self._add(block, delta.get("text"), items, self._text)
         elif kind == "thinking_delta":
-            self._add(block, delta.get("thinking"), items, self._reasoning)  # pyright: ignore[reportUnknownMemberType]
+            self._add(block, delta.get("thinking"), items, self._reasoning)
         elif kind == "signature_delta":
-            signature: Any = delta.get("signature")  # pyright: ignore[reportUnknownMemberType]
-            if isinstance(signature, str) and signature:
+            signature = as_str(delta.get("signature"))
+            if signature is not None:
                 block.signature = (block.signature or "") + signature
                 items.append(("extra", {"signature": signature, "index": payload.get("index")}))
         elif kind == "input_json_delta" and block.call is not None:
-            self._call_args(block.call, delta.get("partial_json"), items)  # pyright: ignore[reportUnknownMemberType]
+            self._call_args(block.call, delta.get("partial_json"), items)
+        elif kind == "input_json_delta" and block.type in _SERVER_BLOCKS:
+            block.parts.append(text_of(delta.get("partial_json")))
+        elif kind == "compaction_delta" and block.type == "compaction":
+            for key in ("content", "encrypted_content"):  # the summary that replaces earlier turns
+                piece = delta.get(key)
+                if isinstance(piece, str):
+                    block.data[key] = text_of(block.data.get(key)) + piece
         elif kind == "citations_delta":
-            citation: Any = delta.get("citation")  # pyright: ignore[reportUnknownMemberType]
-            block.data.setdefault("citations", []).append(citation)
+            citation = delta.get("citation")
+            citations: list[Any] = block.data.setdefault("citations", [])
+            citations.append(citation)
             items.append(("extra", {"citation": citation}))
+        else:
+            self._unknown(f"content_block_delta type {kind!r}", dict(delta), items)
 
-    def _on_whole_message(self, message: Mapping[str, Any], items: list[Item]) -> None:
-        """A non-streaming reply: replay its content blocks as a stream."""
-        self._on_message_start(message)
-        content: Any = message.get("content")
-        for index, block in enumerate(content if isinstance(content, list) else []):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-            if not isinstance(block, dict):
-                continue
-            start = dict(block)  # pyright: ignore[reportUnknownArgumentType]
-            kind = start.get("type")
-            if kind == "tool_use":
-                start_input = start.pop("input", None)
-                self._on_start({"index": index, "content_block": start}, items)
-                call = self._blocks[index].call
-                if call is not None:
-                    self._call_args(call, compact_json(start_input) if start_input is not None else "", items)
-            else:
-                self._on_start({"index": index, "content_block": start}, items)
-            self._blocks[index].closed = True
-            call = self._blocks[index].call
-            if call is not None:
-                call.closed = True
+    def _replay_blocks(self, message: Obj, items: list[Item]) -> None:
+        """A message that arrived whole (a non-streaming reply, or a `message_start` that already
+        holds its content): replay its content blocks as a stream."""
+        for index, block in enumerate(objs(message.get("content"))):
+            self._on_start({"index": index, "content_block": block}, items)
+            self._on_stop(index, items)
         if message.get("stop_reason"):
             self.meta["raw_finish_reason"] = message["stop_reason"]
+
+    def _on_whole_message(self, message: Obj, items: list[Item]) -> None:
+        """A non-streaming reply: replay its content blocks as a stream."""
+        self._on_message_start(message, items)
         self.terminated = True
 
     def _usage(self) -> dict[str, int | None] | None:
@@ -258,6 +334,13 @@ class AnthropicAdapter(StreamAdapter):
         return message
 
 
+def _parsed_or_text(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 class Anthropic(ProviderModel):
     """Anthropic's Messages API (`/v1/messages`).
 
@@ -269,7 +352,9 @@ class Anthropic(ProviderModel):
     """
 
     provider: ClassVar[str] = "anthropic"
+    aliases: ClassVar[tuple[str, ...]] = ("claude", "anthropic-messages")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = AnthropicAdapter
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
 
@@ -300,6 +385,3 @@ class Anthropic(ProviderModel):
         if key:
             headers["x-api-key"] = key
         return RequestSpec("POST", f"{self.base_url}/v1/messages", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> AnthropicAdapter:
-        return AnthropicAdapter()

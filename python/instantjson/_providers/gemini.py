@@ -20,6 +20,9 @@ schema uses keywords outside the OpenAPI subset `responseSchema` accepts: `$ref`
   parts, then an empty `{}` that closes the call) stream as fragments: top-level `$.key`
   values are serialized as they arrive; anything else is assembled and sent at the close.
   A streamed call never closed is marked `incomplete`.
+* Other part kinds (`inlineData`, `executableCode`, `codeExecutionResult`, ...) go to
+  `extra {"part"}`; a part of a kind this adapter does not know to `extra {"unknown"}` with
+  one `UnknownPayloadWarning` per response.
 * `thoughtSignature` (on any part) -> `extra {"thought_signature", "part"}`; it is kept on its
   part in `original_done["parts"]` (the assembled native parts: consecutive text parts of one
   kind merged, a part with its own signature kept apart) and on the call in `tool_calls`.
@@ -35,7 +38,8 @@ schema uses keywords outside the OpenAPI subset `responseSchema` accepts: `$ref`
 * Errors: an `{"error": {code, message, status}}` segment -> `ProviderStreamError` (code: the
   `status`, e.g. `RESOURCE_EXHAUSTED`, else the numeric code); a blocked prompt (HTTP 200, no
   candidates, `promptFeedback.blockReason`) -> `ProviderStreamError` with the block reason
-  as code (raw finish `promptFeedback.blockReason=<reason>`). The stream has no terminal
+  as code, and finish_reason `content_filter` in `meta` (raw finish
+  `promptFeedback.blockReason=<reason>`): still an error event, since there is no answer. The stream has no terminal
   marker: a body that ends without any `finishReason` is `StreamIncompleteError`.
 """
 
@@ -43,20 +47,20 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote
 
-from .._client import RequestSpec
+from .._request import RequestSpec
 from ._base import (
     Prompt,
+    ProviderAdapter,
     ProviderModel,
-    StreamAdapter,
     ToolCall,
-    as_int,
     compact_json,
     normalize_usage_counts,
     system_text,
 )
+from ._payload import Obj, as_int, as_list, as_obj, as_str, objs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,6 +81,10 @@ _FILTERED: Final = frozenset(
         "IMAGE_RECITATION",
     }
 )
+_OTHER_PARTS: Final = frozenset(
+    {"inlineData", "fileData", "executableCode", "codeExecutionResult", "functionResponse", "videoMetadata"}
+)
+"""Part kinds that are not text or calls: kept, and sent as `extra {"part"}`."""
 _FAILED: Final = frozenset({"MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS"})
 _TOP_LEVEL: Final = frozenset(
     {
@@ -119,14 +127,23 @@ def _camel(key: str) -> str:
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
-def _schema_keys(schema: Any, found: set[str]) -> None:
-    if isinstance(schema, dict):
-        for key, value in schema.items():  # pyright: ignore[reportUnknownVariableType]
-            found.add(str(key))  # pyright: ignore[reportUnknownArgumentType]
+def _schema_keys(schema: object, found: set[str]) -> None:
+    node = as_obj(schema)
+    if node is not None:
+        for key, value in node.items():
+            found.add(key)
             _schema_keys(value, found)
-    elif isinstance(schema, list):
-        for value in schema:  # pyright: ignore[reportUnknownVariableType]
+    else:
+        for value in as_list(schema):
             _schema_keys(value, found)
+
+
+def _mutable_dict(node: object) -> dict[str, Any] | None:
+    return cast("dict[str, Any]", node) if isinstance(node, dict) else None
+
+
+def _mutable_list(node: object) -> list[Any] | None:
+    return cast("list[Any]", node) if isinstance(node, list) else None
 
 
 class _StreamedArgs:
@@ -142,7 +159,7 @@ class _StreamedArgs:
 
     def add(self, part: Mapping[str, Any]) -> str:
         """Merge one partialArgs entry; return the JSON text to append (may be empty)."""
-        path: Any = part.get("jsonPath")
+        path = part.get("jsonPath")
         if "stringValue" in part:
             value: Any = part.get("stringValue") or ""
             kind = "string"
@@ -171,25 +188,30 @@ class _StreamedArgs:
 
     def _set_path(self, path: Any, value: Any, kind: str) -> None:
         keys = re.findall(r"\.([^.\[\]]+)|\[(\d+)\]", path if isinstance(path, str) else "")
-        node: Any = self.value
+        node: object = self.value
         for n, (name, number) in enumerate(keys):
-            key: Any = name if name else int(number)
             last = n == len(keys) - 1
-            nxt: Any = value if last else ({} if keys[n + 1][0] else [])
-            if isinstance(node, dict):
-                if last and kind == "string" and isinstance(node.get(key), str):  # pyright: ignore[reportUnknownMemberType]
-                    node[key] += value
-                elif last or key not in node:
-                    node[key] = nxt
-                node = node[key]
-            elif isinstance(node, list):
-                while len(node) <= key:  # pyright: ignore[reportUnknownArgumentType]
-                    node.append(None)  # pyright: ignore[reportUnknownMemberType]
-                if last and kind == "string" and isinstance(node[key], str):
-                    node[key] += value
-                elif last or node[key] is None:
-                    node[key] = nxt
-                node = node[key]
+            nxt: object = value if last else ({} if keys[n + 1][0] else [])
+            mapping = _mutable_dict(node)
+            if mapping is not None and name:
+                if last and kind == "string" and isinstance(mapping.get(name), str):
+                    mapping[name] += value
+                elif last or name not in mapping:
+                    mapping[name] = nxt
+                node = mapping[name]
+                continue
+            array = _mutable_list(node)
+            if array is not None and not name:
+                position = int(number)
+                while len(array) <= position:
+                    array.append(None)
+                if last and kind == "string" and isinstance(array[position], str):
+                    array[position] += value
+                elif last or array[position] is None:
+                    array[position] = nxt
+                node = array[position]
+                continue
+            break  # the path does not fit what arrived before: keep what is there
 
     def close_current(self) -> str:
         if self.current is not None and self.streaming:
@@ -202,7 +224,7 @@ class _StreamedArgs:
         return compact_json(self.value)
 
 
-class GeminiAdapter(StreamAdapter):
+class GeminiAdapter(ProviderAdapter):
     """Gemini `GenerateContentResponse` chunks -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "gemini"
@@ -216,61 +238,64 @@ class GeminiAdapter(StreamAdapter):
         if self.ended:
             return []
         items: list[Item] = [("original_delta", payload)]
-        error: Any = payload.get("error")
-        if error:
-            if not isinstance(error, dict):
-                error = {"message": str(error)}
-            code: Any = error.get("status") or error.get("code")  # pyright: ignore[reportUnknownMemberType]
+        raw_error = payload.get("error")
+        if raw_error:
+            error = as_obj(raw_error) or {"message": str(raw_error)}
+            code = error.get("status") or error.get("code")
             self.meta["raw_finish_reason"] = "error"
-            return items + self.stream_error(error.get("message"), code, dict(payload))  # pyright: ignore[reportUnknownMemberType]
+            return items + self.stream_error(error.get("message"), code, dict(payload))
         meta = self.meta
         if meta["id"] is None and payload.get("responseId"):
             meta["id"] = payload["responseId"]
         if meta["model"] is None and payload.get("modelVersion"):
             meta["model"] = payload["modelVersion"]
-        usage: Any = payload.get("usageMetadata")
-        if isinstance(usage, dict) and any(k.endswith("TokenCount") for k in usage):  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
-            self.raw_usage = usage  # pyright: ignore[reportUnknownMemberType]
-        candidates: Any = payload.get("candidates")
+        usage = as_obj(payload.get("usageMetadata"))
+        if usage is not None and any(k.endswith("TokenCount") for k in usage):
+            self.raw_usage = usage
+        candidates = payload.get("candidates")
         if not candidates:
-            feedback: Any = payload.get("promptFeedback")
-            reason: Any = feedback.get("blockReason") if isinstance(feedback, dict) else None  # pyright: ignore[reportUnknownMemberType]
-            if reason:
+            feedback = as_obj(payload.get("promptFeedback")) or {}
+            reason = as_str(feedback.get("blockReason"))
+            if reason is not None:
+                # a blocked prompt: the vocabulary's content_filter, and still an error (no answer)
                 meta["raw_finish_reason"] = f"promptFeedback.blockReason={reason}"
-                detail: Any = feedback.get("blockReasonMessage")  # pyright: ignore[reportUnknownMemberType, reportOptionalMemberAccess]
+                detail = as_str(feedback.get("blockReasonMessage"))
                 message = f"the prompt was blocked ({reason})" + (f": {detail}" if detail else "")
-                return items + self.stream_error(message, reason, dict(payload))
+                return items + self.stream_error(message, reason, dict(payload), finish_reason="content_filter")
             return items
-        for candidate in candidates:
-            if not isinstance(candidate, dict) or candidate.get("index", 0) != 0:  # pyright: ignore[reportUnknownMemberType]
+        for candidate in objs(candidates):
+            if candidate.get("index", 0) != 0:
                 continue
-            content: Any = candidate.get("content")  # pyright: ignore[reportUnknownMemberType]
-            parts: Any = content.get("parts") if isinstance(content, dict) else None  # pyright: ignore[reportUnknownMemberType]
-            for part in parts if isinstance(parts, list) else []:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(part, dict):
-                    self._on_part(part, items)  # pyright: ignore[reportUnknownArgumentType]
-            if candidate.get("finishReason"):  # pyright: ignore[reportUnknownMemberType]
+            content = as_obj(candidate.get("content")) or {}
+            for part in objs(content.get("parts")):
+                self._on_part(part, items)
+            if candidate.get("finishReason"):
                 meta["raw_finish_reason"] = candidate["finishReason"]
                 self.terminated = True
         return items
 
     def _on_part(self, part: Mapping[str, Any], items: list[Item]) -> None:
-        signature: Any = part.get("thoughtSignature")
-        call: Any = part.get("functionCall")
-        if isinstance(call, dict):
-            self._on_call(call, signature, part, items)  # pyright: ignore[reportUnknownArgumentType]
+        signature = as_str(part.get("thoughtSignature"))
+        call = as_obj(part.get("functionCall"))
+        if call is not None:
+            self._on_call(call, signature, part, items)
             return
-        text: Any = part.get("text")
+        text = part.get("text")
         thought = part.get("thought") is True
         if isinstance(text, str):
             (self._reasoning if thought else self._text)(text, items)
             self._keep_text(text, thought, signature)
         else:
-            self.parts.append(dict(part))  # inlineData, executableCode, ...: kept as they came
+            self.parts.append(dict(part))  # kept in original_done["parts"] as it came
+            known = part.keys() & _OTHER_PARTS
+            if known:
+                items.append(("extra", {"part": dict(part)}))
+            else:
+                self._unknown("candidates[0].content.parts[]", dict(part), items)
         if signature:
             items.append(("extra", {"thought_signature": signature, "part": "thought" if thought else "text"}))
 
-    def _keep_text(self, text: str, thought: bool, signature: Any) -> None:
+    def _keep_text(self, text: str, thought: bool, signature: str | None) -> None:
         last = self.parts[-1] if self.parts else None
         if (
             last is not None
@@ -291,14 +316,12 @@ class GeminiAdapter(StreamAdapter):
             new["thoughtSignature"] = signature
         self.parts.append(new)
 
-    def _on_call(self, function: Mapping[str, Any], signature: Any, part: Mapping[str, Any], items: list[Item]) -> None:
+    def _on_call(self, function: Obj, signature: str | None, part: Obj, items: list[Item]) -> None:
         streamed = self._streamed
-        partial: Any = function.get("partialArgs")
         if streamed is not None and "name" not in function:
             call, state = streamed
-            for entry in partial if isinstance(partial, list) else []:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(entry, dict):
-                    self._call_args(call, state.add(entry), items)  # pyright: ignore[reportUnknownArgumentType]
+            for entry in objs(function.get("partialArgs")):
+                self._call_args(call, state.add(entry), items)
             if not function.get("willContinue"):
                 self._close_streamed(items)
             return
@@ -307,7 +330,7 @@ class GeminiAdapter(StreamAdapter):
         if not function:
             return  # a stray terminator
         streaming = bool(function.get("willContinue"))
-        args: Any = function.get("args")
+        args: object = function.get("args")
         if args is None:
             args = {}
         text = "" if streaming else compact_json(args)
@@ -377,7 +400,9 @@ class Gemini(ProviderModel):
     """
 
     provider: ClassVar[str] = "gemini"
+    aliases: ClassVar[tuple[str, ...]] = ("google", "vertex")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = GeminiAdapter
     default_base_url: ClassVar[str] = "https://generativelanguage.googleapis.com"
     api_key_env: ClassVar[str | None] = "GEMINI_API_KEY"
     api_version: ClassVar[str] = "v1beta"
@@ -403,8 +428,9 @@ class Gemini(ProviderModel):
             config["responseMimeType"] = "application/json"
             config[field] = prompt.schema
         for key, value in self.options.items():
-            if key == "generationConfig" and isinstance(value, dict):
-                config.update(value)  # pyright: ignore[reportUnknownArgumentType]
+            generation = as_obj(value) if key == "generationConfig" else None
+            if generation is not None:
+                config.update(generation)
             elif key in _TOP_LEVEL:
                 body[key] = value
             else:
@@ -417,6 +443,3 @@ class Gemini(ProviderModel):
             headers["x-goog-api-key"] = key
         url = f"{self.base_url}/{self.api_version}/models/{quote(self.model, safe='/')}:streamGenerateContent?alt=sse"
         return RequestSpec("POST", url, headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> GeminiAdapter:
-        return GeminiAdapter()

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .._client import RequestSpec
-from ._base import Prompt, ProviderModel, StreamAdapter, as_int, compact_json, normalize_usage_counts, system_text
+from .._request import RequestSpec
+from ._base import Prompt, ProviderAdapter, ProviderModel, compact_json, normalize_usage_counts, system_text
+from ._payload import as_int, as_obj, objs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,7 +74,7 @@ MODEL_OPTIONS: Final = frozenset(
 _RENAMES: Final[dict[str, str]] = {"max_tokens": "num_predict"}
 
 
-class OllamaAdapter(StreamAdapter):
+class OllamaAdapter(ProviderAdapter):
     """Ollama `/api/chat` NDJSON objects -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "ollama"
@@ -82,21 +83,20 @@ class OllamaAdapter(StreamAdapter):
         if self.ended:
             return []
         items: list[Item] = [("original_delta", payload)]
-        error: Any = payload.get("error")
+        error = payload.get("error")
         if error:
-            message: Any = error.get("message") if isinstance(error, dict) else error  # pyright: ignore[reportUnknownMemberType]
-            code: Any = error.get("code") if isinstance(error, dict) else None  # pyright: ignore[reportUnknownMemberType]
+            found = as_obj(error)
+            message = found.get("message") if found is not None else error
+            code = found.get("code") if found is not None else None
             return items + self.stream_error(message if isinstance(message, str) else str(message), code, dict(payload))
         if self.meta["model"] is None and payload.get("model"):
             self.meta["model"] = payload["model"]
-        message = payload.get("message")
-        if isinstance(message, dict):
-            self._reasoning(message.get("thinking"), items)  # pyright: ignore[reportUnknownMemberType]
-            self._text(message.get("content"), items)  # pyright: ignore[reportUnknownMemberType]
-            calls: Any = message.get("tool_calls")  # pyright: ignore[reportUnknownMemberType]
-            for call in calls if isinstance(calls, list) else []:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(call, dict):
-                    self._on_call(call, items)  # pyright: ignore[reportUnknownArgumentType]
+        reply = as_obj(payload.get("message"))
+        if reply is not None:
+            self._reasoning(reply.get("thinking"), items)
+            self._text(reply.get("content"), items)
+            for call in objs(reply.get("tool_calls")):
+                self._on_call(call, items)
         if payload.get("done") is True:
             self.meta["raw_finish_reason"] = payload.get("done_reason") or "stop"
             if any(key in payload for key in ("prompt_eval_count", "eval_count")):
@@ -106,17 +106,15 @@ class OllamaAdapter(StreamAdapter):
         return items
 
     def _on_call(self, call: Mapping[str, Any], items: list[Item]) -> None:
-        function: Any = call.get("function")
-        if not isinstance(function, dict):
-            function = {}
-        args: Any = function.get("arguments")  # pyright: ignore[reportUnknownMemberType]
+        function = as_obj(call.get("function")) or {}
+        args = function.get("arguments")
         if isinstance(args, str):
             text = args
         elif args is None:
             text = ""
         else:
             text = compact_json(args)
-        self._open_call(call.get("id"), function.get("name"), items, text, closed=True)  # pyright: ignore[reportUnknownMemberType]
+        self._open_call(call.get("id"), function.get("name"), items, text, closed=True)
 
     def _usage(self) -> dict[str, int | None] | None:
         usage = self.raw_usage
@@ -146,7 +144,9 @@ class Ollama(ProviderModel):
     """
 
     provider: ClassVar[str] = "ollama"
+    aliases: ClassVar[tuple[str, ...]] = ("ollama-native", "ollama-chat")
     framing: ClassVar[Literal["sse", "ndjson"]] = "ndjson"
+    adapter_class: ClassVar[type[ProviderAdapter]] = OllamaAdapter
     default_base_url: ClassVar[str] = "http://localhost:11434"
     api_key_env: ClassVar[str | None] = "OLLAMA_API_KEY"
 
@@ -166,8 +166,8 @@ class Ollama(ProviderModel):
             key = _RENAMES.get(key, key)
             if key in MODEL_OPTIONS:
                 model_options[key] = value
-            elif key == "options" and isinstance(value, dict):
-                model_options.update(value)  # pyright: ignore[reportUnknownArgumentType]
+            elif key == "options" and as_obj(value) is not None:
+                model_options.update(as_obj(value) or {})
             else:
                 body[key] = value
         if model_options:
@@ -177,6 +177,3 @@ class Ollama(ProviderModel):
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return RequestSpec("POST", f"{self.base_url}/api/chat", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> OllamaAdapter:
-        return OllamaAdapter()

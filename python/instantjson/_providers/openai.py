@@ -1,4 +1,5 @@
-"""OpenAI Chat Completions and its compatibles (DeepSeek, xAI, OpenRouter, Groq, vLLM, Ollama /v1).
+"""OpenAI Chat Completions and its compatibles (Mistral, DeepSeek, xAI, OpenRouter, Groq, vLLM,
+LM Studio, llama.cpp's llama-server, Ollama /v1; Azure OpenAI in `azure.py`).
 
 `OpenAICompatible` builds `POST {base_url}/chat/completions` with `"stream": true` and
 `stream_options.include_usage`; with an output spec it adds the instruction as a system
@@ -10,12 +11,20 @@ other than index 0 are ignored (`n > 1` is not supported). Per chunk, in order:
 `original_delta`; reasoning (`reasoning_content`, else `reasoning`, else the text of
 `reasoning_details`: one spelling per chunk, so OpenRouter's duplicate is taken once;
 the `reasoning_details` list itself also goes to `extra` because it carries signatures);
-`delta`; `refusal` as `extra` `{"refusal": text}`; `tool_calls` fragments.
+`delta`; `refusal` as `extra` `{"refusal": text}`; `tool_calls` fragments. Perplexity's
+top-level `citations` and `search_results` go to `extra {"citations"}` / `extra
+{"search_results"}`, once per change (it repeats them on every chunk).
+`delta.content` may be a list of typed parts (Mistral): `text` parts are answer text,
+`thinking` parts (a string, or a list of `text` parts) are reasoning, `reference` parts go to
+`extra {"reference"}`; any other part, a content of another type, or a delta field this
+adapter does not know becomes `extra {"unknown": {"where", "value"}}` with one
+`UnknownPayloadWarning` per response (never dropped silently).
 
 Tool calls are merged by `index`; a fragment that brings a *new, different* id on an index
 already in use starts a new call (proxies and old Ollama send index 0 for every call). Each
 call gets its own normalized `index` (0, 1, ...); a name is set once and never overwritten or
-concatenated; empty arguments become `"{}"` in `original_done`.
+concatenated; empty arguments become `"{}"` in `original_done`. Arguments are the provider's own
+text, kept as sent (an object, from a server that sends one, becomes compact UTF-8 JSON).
 
 Usage is read from `usage` or `x_groq.usage` wherever it comes (the finish chunk, a
 `choices: []` chunk, every chunk): the last non-null wins, never summed. Normalized:
@@ -34,13 +43,13 @@ text received before stays.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, cast
 from urllib.parse import urlsplit
 
-from .._client import RequestSpec
-from .._exceptions import ProviderStreamError, StreamIncompleteError
-from ._base import Prompt, ProviderAdapter, ProviderModel, as_int, normalize_usage_counts, system_text
+from .._exceptions import ProviderStreamError
+from .._request import RequestSpec, error_code, error_message
+from ._base import Prompt, ProviderAdapter, ProviderModel, ToolCall, compact_json, normalize_usage_counts, system_text
+from ._payload import Obj, as_int, as_list, as_obj, as_str, objs, text_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,10 +90,10 @@ def normalize_openai_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
     prompt = as_int(usage.get("prompt_tokens"))
     completion = as_int(usage.get("completion_tokens"))
     total = as_int(usage.get("total_tokens"))
-    details: Any = usage.get("completion_tokens_details")
-    reasoning = as_int(details.get("reasoning_tokens")) if isinstance(details, dict) else None  # pyright: ignore[reportUnknownMemberType]
-    prompt_details: Any = usage.get("prompt_tokens_details")
-    cached = as_int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    details = as_obj(usage.get("completion_tokens_details")) or {}
+    reasoning = as_int(details.get("reasoning_tokens"))
+    prompt_details = as_obj(usage.get("prompt_tokens_details")) or {}
+    cached = as_int(prompt_details.get("cached_tokens"))
     if cached is None:
         cached = as_int(usage.get("prompt_cache_hit_tokens"))
     output = completion
@@ -100,20 +109,12 @@ def normalize_openai_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
     return normalize_usage_counts(prompt, output, total, reasoning, cached)
 
 
-_RARE_DELTA_KEYS: Final = frozenset(
-    {"reasoning_content", "reasoning", "reasoning_details", "refusal", "tool_calls", "function_call"}
+_PLAIN_DELTA_KEYS: Final = frozenset({"content", "role", "index"})
+"""A delta with only these keys, its content a string, is plain text (the hot path)."""
+_KNOWN_DELTA_KEYS: Final = _PLAIN_DELTA_KEYS | frozenset(
+    {"reasoning_content", "reasoning", "reasoning_details", "refusal", "tool_calls", "function_call", "name"}
 )
-"""Delta keys besides `content` that `_feed_delta` reads: a delta with none of them is plain text."""
-
-
-class _Call:
-    __slots__ = ("args", "id", "index", "name")
-
-    def __init__(self, index: int, call_id: str | None, name: str | None) -> None:
-        self.index = index
-        self.id = call_id
-        self.name = name
-        self.args: list[str] = []
+_ERROR_FINISH: Final = "error"
 
 
 class ChatCompletionsAdapter(ProviderAdapter):
@@ -124,12 +125,9 @@ class ChatCompletionsAdapter(ProviderAdapter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.refusal_parts: list[str] = []
-        self.calls: list[_Call] = []
-        self._by_index: dict[Any, _Call] = {}
-        self._raw_usage: Mapping[str, Any] | None = None
+        self._by_index: dict[object, ToolCall] = {}
         self._need_ids = True  # meta id or model still unknown
-        self.terminated = False
+        self._seen_sources: dict[str, object] = {}
 
     def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
         # The hot path (one call per streamed chunk): locals over attributes, one lookup per key,
@@ -138,8 +136,7 @@ class ChatCompletionsAdapter(ProviderAdapter):
             return []
         items: list[Item] = [("original_delta", payload)]
         get = payload.get
-        error: Any = get("error")
-        if error or get("object") == "error":
+        if get("error") or get("object") == "error":
             return items + self.fail(_stream_error(payload))
         meta = self.meta
         if self._need_ids:
@@ -148,101 +145,123 @@ class ChatCompletionsAdapter(ProviderAdapter):
             if meta["model"] is None and get("model"):
                 meta["model"] = payload["model"]
             self._need_ids = meta["id"] is None or meta["model"] is None
-        usage: Any = get("usage")
-        if not isinstance(usage, dict):
-            groq: Any = get("x_groq")
-            usage = groq.get("usage") if isinstance(groq, dict) else None  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(usage, dict):
-            self._raw_usage = usage  # pyright: ignore[reportUnknownMemberType]
-        choices: Any = get("choices")
-        if not choices:
+        if get("usage") is not None or "x_groq" in payload:  # usually absent or null: one test
+            usage = as_obj(get("usage"))
+            if usage is None:
+                groq = as_obj(get("x_groq"))
+                usage = as_obj(groq.get("usage")) if groq is not None else None
+            if usage is not None:
+                self.raw_usage = usage
+        if "citations" in payload or "search_results" in payload:  # Perplexity: sources, on every chunk
+            self._sources(payload, items)
+        choices: object = get("choices")
+        if not choices or not isinstance(choices, list):
             return items
-        for choice in choices:
-            if not isinstance(choice, dict):
+        for raw_choice in cast("list[Any]", choices):
+            choice = as_obj(raw_choice)
+            if choice is None or choice.get("index", 0) != 0:
                 continue
-            cget: Any = choice.get  # pyright: ignore[reportUnknownMemberType]
-            if cget("index", 0) != 0:
-                continue
-            delta: Any = cget("delta")
+            delta: Obj | None = choice.get("delta")
             if not isinstance(delta, dict):
-                delta = cget("message")
-            if isinstance(delta, dict):
-                if delta.keys().isdisjoint(_RARE_DELTA_KEYS):  # pyright: ignore[reportUnknownMemberType]
-                    content: Any = delta.get("content")  # pyright: ignore[reportUnknownMemberType]
-                    if isinstance(content, str) and content:
+                delta = as_obj(choice.get("message"))
+            if delta is not None:
+                content = delta.get("content")
+                if isinstance(content, str) and delta.keys() <= _PLAIN_DELTA_KEYS:
+                    if content:
                         self.text_parts.append(content)
                         items.append(("delta", content))
                 else:
-                    self._feed_delta(delta, items)  # pyright: ignore[reportUnknownArgumentType]
-            raw_finish: Any = cget("finish_reason")
+                    self._feed_delta(delta, items)
+            raw_finish = choice.get("finish_reason")
             if raw_finish:
                 meta["raw_finish_reason"] = raw_finish
         return items
 
-    def _feed_delta(self, delta: Mapping[str, Any], items: list[Item]) -> None:
-        reasoning: Any = delta.get("reasoning_content") or delta.get("reasoning")
-        details: Any = delta.get("reasoning_details")
-        if details:
-            if not reasoning and isinstance(details, list):
-                reasoning = "".join(_detail_text(d) for d in details)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-            items.append(("extra", {"reasoning_details": details}))
-        if isinstance(reasoning, str) and reasoning:
-            self.reasoning_parts.append(reasoning)
-            items.append(("reasoning_delta", reasoning))
-        content: Any = delta.get("content")
-        if isinstance(content, str) and content:
-            self.text_parts.append(content)
-            items.append(("delta", content))
-        refusal: Any = delta.get("refusal")
-        if isinstance(refusal, str) and refusal:
-            self.refusal_parts.append(refusal)
-            items.append(("extra", {"refusal": refusal}))
-        tool_calls: Any = delta.get("tool_calls")
-        if isinstance(tool_calls, list):
-            for position, fragment in enumerate(tool_calls):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-                if isinstance(fragment, dict):
-                    self._feed_tool_call(fragment, position, items)  # pyright: ignore[reportUnknownArgumentType]
-        function_call: Any = delta.get("function_call")
-        if isinstance(function_call, dict):
-            self._feed_tool_call({"index": "function_call", "function": function_call}, 0, items)
+    def _sources(self, payload: Obj, items: list[Item]) -> None:
+        """Perplexity's `citations` / `search_results` (repeated on every chunk): an `extra` event
+        each time the list changes."""
+        for key in ("citations", "search_results"):
+            value = payload.get(key)
+            if value and value != self._seen_sources.get(key):
+                self._seen_sources[key] = value
+                items.append(("extra", {key: value}))
 
-    def _feed_tool_call(self, fragment: Mapping[str, Any], position: int, items: list[Item]) -> None:
-        key: Any = fragment.get("index", position)
-        call_id: Any = fragment.get("id") or None
-        function: Any = fragment.get("function")
-        if not isinstance(function, dict):
-            function = {}
-        name: Any = function.get("name") or None  # pyright: ignore[reportUnknownMemberType]
-        args: Any = function.get("arguments")  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(args, (dict, list)):
-            args = json.dumps(args, separators=(",", ":"))
-        elif not isinstance(args, str):
+    def _feed_delta(self, delta: Obj, items: list[Item]) -> None:
+        reasoning = as_str(delta.get("reasoning_content")) or as_str(delta.get("reasoning"))
+        details = delta.get("reasoning_details")
+        if details:
+            if reasoning is None:
+                reasoning = "".join(_detail_text(d) for d in objs(details))
+            items.append(("extra", {"reasoning_details": details}))
+        self._reasoning(reasoning, items)
+        content = delta.get("content")
+        parts = as_list(content)
+        if parts:
+            self._feed_parts(parts, items)
+        elif isinstance(content, list):
+            pass  # an empty list of parts
+        elif content is not None and not isinstance(content, str):
+            self._unknown("choices[0].delta.content", content, items)
+        else:
+            self._text(content, items)
+        self._refusal(delta.get("refusal"), items)
+        for position, fragment in enumerate(as_list(delta.get("tool_calls"))):
+            fragment_obj = as_obj(fragment)
+            if fragment_obj is not None:
+                self._feed_tool_call(fragment_obj, position, items)
+        function_call = as_obj(delta.get("function_call"))
+        if function_call is not None:
+            self._feed_tool_call({"index": "function_call", "function": function_call}, 0, items)
+        for key in delta.keys() - _KNOWN_DELTA_KEYS:
+            value = delta[key]
+            if value not in (None, "", [], {}):
+                self._unknown(f"choices[0].delta.{key}", value, items)
+
+    def _feed_parts(self, parts: list[Any], items: list[Item]) -> None:
+        """`delta.content` as a list of typed parts (Mistral): text, and thinking made of text parts."""
+        for part in parts:
+            part_obj = as_obj(part)
+            kind = part_obj.get("type") if part_obj is not None else None
+            if part_obj is not None and kind == "text" and isinstance(part_obj.get("text"), str):
+                self._text(part_obj["text"], items)
+            elif part_obj is not None and kind == "thinking":
+                thinking = part_obj.get("thinking")
+                if isinstance(thinking, str):
+                    self._reasoning(thinking, items)
+                    continue
+                for inner in as_list(thinking):
+                    inner_obj = as_obj(inner)
+                    if (
+                        inner_obj is not None
+                        and inner_obj.get("type") == "text"
+                        and isinstance(inner_obj.get("text"), str)
+                    ):
+                        self._reasoning(inner_obj["text"], items)
+                    else:
+                        self._unknown("choices[0].delta.content[].thinking[]", inner, items)
+            elif part_obj is not None and kind == "reference":
+                items.append(("extra", {"reference": part_obj}))
+            else:
+                self._unknown("choices[0].delta.content[]", part, items)
+
+    def _feed_tool_call(self, fragment: Obj, position: int, items: list[Item]) -> None:
+        key: object = fragment.get("index", position)
+        call_id = as_str(fragment.get("id"))
+        function = as_obj(fragment.get("function")) or {}
+        name = as_str(function.get("name"))
+        raw_args = function.get("arguments")
+        if isinstance(raw_args, str):
+            args = raw_args
+        elif as_obj(raw_args) is not None or as_list(raw_args):
+            args = compact_json(raw_args)  # a server that sends an object: its text, UTF-8 kept
+        else:
             args = ""
         call = self._by_index.get(key)
-        new = call is None or (call_id is not None and call.id is not None and call_id != call.id)
-        if call is None or new:
-            call = _Call(len(self.calls), call_id, name)
-            self.calls.append(call)
-            self._by_index[key] = call
+        if call is None or (call_id is not None and call.id is not None and call_id != call.id):
+            # closed at once: a Chat Completions call has no close marker, its fragments just stop
+            self._by_index[key] = self._open_call(call_id, name, items, args, closed=True, synthesize=False)
         else:
-            if call_id is not None and call.id is None:
-                call.id = call_id
-            if name is not None and call.name is None:
-                call.name = name
-        if args:
-            call.args.append(args)
-        if new or args or call_id is not None or name is not None:
-            items.append(
-                (
-                    "tool_calls",
-                    {
-                        "index": call.index,
-                        "id": call.id if new else call_id,
-                        "name": call.name if new else name,
-                        "arguments_delta": args,
-                    },
-                )
-            )
+            self._call_args(call, args, items, name, call_id)
 
     def feed_text(self, event: str | None, data: str) -> list[Item]:
         if data.strip() == "[DONE]":
@@ -251,22 +270,24 @@ class ChatCompletionsAdapter(ProviderAdapter):
         return []
 
     def complete(self) -> list[Item]:
+        """A payload source ended: `[DONE]` is not a payload, so its end stands for it."""
         self.terminated = True
         return self.finish()
 
-    def finish(self) -> list[Item]:
-        if self.ended:
-            return []
-        meta = self.meta
-        if self._raw_usage is not None:
-            meta["usage"] = normalize_openai_usage(self._raw_usage)
+    def _usage(self) -> dict[str, int | None] | None:
+        return normalize_openai_usage(self.raw_usage) if self.raw_usage is not None else None
+
+    def _finish_reason(self) -> str | None:
+        return normalize_finish_reason(self.meta["raw_finish_reason"])
+
+    def _incomplete_message(self) -> str:
         if not self.terminated:
-            return self.fail(StreamIncompleteError("the stream ended without data: [DONE]", provider=self.provider))
-        raw_finish = meta["raw_finish_reason"]
-        if not raw_finish:
-            return self.fail(StreamIncompleteError("the stream ended without a finish_reason", provider=self.provider))
-        finish = normalize_finish_reason(raw_finish)
-        if finish == "error":
+            return "the stream ended without data: [DONE]"
+        return "the stream ended without a finish_reason"
+
+    def finish(self) -> list[Item]:
+        raw_finish = self.meta["raw_finish_reason"]
+        if not self.ended and self.terminated and normalize_finish_reason(raw_finish) == _ERROR_FINISH:
             return self.fail(
                 ProviderStreamError(
                     f"the provider ended the answer with finish_reason {raw_finish!r}",
@@ -274,47 +295,19 @@ class ChatCompletionsAdapter(ProviderAdapter):
                     provider=self.provider,
                 )
             )
-        self.ended = True
-        meta["finish_reason"] = finish
-        text = self.text
-        reasoning = self.reasoning
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": text,
-            "reasoning": reasoning or None,
-            "refusal": "".join(self.refusal_parts) or None,
-            "tool_calls": [
-                {
-                    "id": call.id or f"call_{call.index}",
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": "".join(call.args) or "{}"},
-                }
-                for call in self.calls
-            ],
-        }
-        return [("done", text), ("reasoning_done", reasoning), ("original_done", message), ("meta", dict(meta))]
-
-    def fail(self, exc: BaseException) -> list[Item]:
-        if self._raw_usage is not None and self.meta["usage"] is None:
-            self.meta["usage"] = normalize_openai_usage(self._raw_usage)
-        return super().fail(exc)
+        return super().finish()
 
 
-def _detail_text(detail: Any) -> str:
-    if not isinstance(detail, dict):
-        return ""
-    kind: Any = detail.get("type")  # pyright: ignore[reportUnknownMemberType]
-    value: Any = None
+def _detail_text(detail: Obj) -> str:
+    kind = detail.get("type")
     if kind == "reasoning.text":
-        value = detail.get("text")  # pyright: ignore[reportUnknownMemberType]
-    elif kind == "reasoning.summary":
-        value = detail.get("summary")  # pyright: ignore[reportUnknownMemberType]
-    return value if isinstance(value, str) else ""
+        return text_of(detail.get("text"))
+    if kind == "reasoning.summary":
+        return text_of(detail.get("summary"))
+    return ""
 
 
 def _stream_error(payload: Mapping[str, Any]) -> ProviderStreamError:
-    from .._client import error_code, error_message
-
     message = error_message(payload) or "the provider sent an error frame"
     return ProviderStreamError(message, code=error_code(payload), provider="openai", body=dict(payload))
 
@@ -331,7 +324,24 @@ class OpenAICompatible(ProviderModel):
     """
 
     provider: ClassVar[str] = "openai"
+    aliases: ClassVar[tuple[str, ...]] = (
+        "openai-chat",
+        "chat-completions",
+        "openai-compatible",
+        "mistral",
+        "deepseek",
+        "xai",
+        "groq",
+        "openrouter",
+        "vllm",
+        "lmstudio",
+        "lm-studio",
+        "llama.cpp",
+        "llama-cpp",
+        "ollama-v1",
+    )
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = ChatCompletionsAdapter
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
 
@@ -363,11 +373,17 @@ class OpenAICompatible(ProviderModel):
                 "json_schema": {"name": prompt.schema_name, "schema": prompt.schema},
             }
         body.update(self.options)
-        headers = {"Content-Type": "application/json", "Accept": "text/event-stream", **self.headers}
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         key = self._api_key()
         if key:
-            headers["Authorization"] = f"Bearer {key}"
-        return RequestSpec("POST", f"{self.base_url}/chat/completions", headers, body, secrets=self._secrets())
+            headers.update(self._auth_headers(key))
+        headers.update(self.headers)
+        return RequestSpec("POST", self._url(), headers, body, secrets=self._secrets())
 
-    def new_adapter(self) -> ChatCompletionsAdapter:
-        return ChatCompletionsAdapter()
+    def _url(self) -> str:
+        """Where the request goes: `{base_url}/chat/completions`."""
+        return f"{self.base_url}/chat/completions"
+
+    def _auth_headers(self, key: str) -> dict[str, str]:
+        """The header that carries the API key: `Authorization: Bearer <key>`."""
+        return {"Authorization": f"Bearer {key}"}

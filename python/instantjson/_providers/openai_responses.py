@@ -37,8 +37,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from .._client import RequestSpec
-from ._base import Prompt, ProviderModel, StreamAdapter, ToolCall, as_int, normalize_usage_counts, system_text
+from .._request import RequestSpec
+from ._base import Prompt, ProviderAdapter, ProviderModel, ToolCall, normalize_usage_counts, system_text
+from ._payload import as_int, as_list, as_obj
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,18 +53,18 @@ _INCOMPLETE: Final[dict[str, str]] = {"max_output_tokens": "length", "content_fi
 
 def normalize_responses_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
     """Normalize a Responses `usage` object."""
-    out_details: Any = usage.get("output_tokens_details")
-    in_details: Any = usage.get("input_tokens_details")
+    out_details = as_obj(usage.get("output_tokens_details")) or {}
+    in_details = as_obj(usage.get("input_tokens_details")) or {}
     return normalize_usage_counts(
         as_int(usage.get("input_tokens")),
         as_int(usage.get("output_tokens")),
         as_int(usage.get("total_tokens")),
-        as_int(out_details.get("reasoning_tokens")) if isinstance(out_details, dict) else None,  # pyright: ignore[reportUnknownMemberType]
-        as_int(in_details.get("cached_tokens")) if isinstance(in_details, dict) else None,  # pyright: ignore[reportUnknownMemberType]
+        as_int(out_details.get("reasoning_tokens")),
+        as_int(in_details.get("cached_tokens")),
     )
 
 
-class ResponsesAdapter(StreamAdapter):
+class ResponsesAdapter(ProviderAdapter):
     """Responses API events -> normalized items (see the module docstring)."""
 
     provider: ClassVar[str] = "openai-responses"
@@ -77,6 +78,7 @@ class ResponsesAdapter(StreamAdapter):
         self._status: str | None = None
         self._output: Any = None
         self._pending_error: Mapping[str, Any] | None = None
+        self._extras: set[object] = set()
 
     def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
         if self.ended:
@@ -135,8 +137,7 @@ class ResponsesAdapter(StreamAdapter):
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             return items + self._on_terminal(kind, payload.get("response"), items)
         elif kind == "error":
-            nested: Any = payload.get("error")
-            self._pending_error = nested if isinstance(nested, dict) else payload  # pyright: ignore[reportUnknownMemberType]
+            self._pending_error = as_obj(payload.get("error")) or payload
         elif kind is None and payload.get("object") == "response":
             return items + self._on_terminal(None, payload, items)
         elif kind is None and payload.get("error"):
@@ -176,70 +177,76 @@ class ResponsesAdapter(StreamAdapter):
             call = next((c for c in self.calls if c.extra.get("item_id") == item_id), None)
         return call
 
-    def _on_item(self, index: Any, item: Any, items: list[Item], *, done: bool) -> None:
-        if not isinstance(item, dict):
+    def _on_item(self, index: object, raw_item: object, items: list[Item], *, done: bool) -> None:
+        item = as_obj(raw_item)
+        if item is None:
             return
-        kind: Any = item.get("type")  # pyright: ignore[reportUnknownMemberType]
+        kind = item.get("type")
         if kind == "function_call":
             call = self._calls.get(index)
             if call is None:
-                call = self._open_call(item.get("call_id") or item.get("id"), item.get("name"), items)  # pyright: ignore[reportUnknownMemberType]
-                if item.get("id"):  # pyright: ignore[reportUnknownMemberType]
+                call = self._open_call(item.get("call_id") or item.get("id"), item.get("name"), items)
+                if item.get("id"):
                     call.extra["item_id"] = item["id"]
                 self._calls[index] = call
             else:
-                self._call_args(call, None, items, item.get("name"))  # pyright: ignore[reportUnknownMemberType]
-            args: Any = item.get("arguments")  # pyright: ignore[reportUnknownMemberType]
+                self._call_args(call, None, items, item.get("name"))
+            args = item.get("arguments")
             if done:
                 self._reconcile_args(call, args, items)
                 call.closed = True
             elif isinstance(args, str) and args:
                 self._call_args(call, args, items)
         elif kind == "message" and done:
-            content: Any = item.get("content")  # pyright: ignore[reportUnknownMemberType]
-            for j, part in enumerate(content if isinstance(content, list) else []):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-                if not isinstance(part, dict):
+            for j, part in enumerate(as_list(item.get("content"))):
+                part_obj = as_obj(part)
+                if part_obj is None:
                     continue
-                if part.get("type") == "output_text":  # pyright: ignore[reportUnknownMemberType]
-                    self._grow(self._texts, (index, j), part.get("text"), items, self._text, whole=True)  # pyright: ignore[reportUnknownMemberType]
-                elif part.get("type") == "refusal":  # pyright: ignore[reportUnknownMemberType]
-                    self._grow(self._refusals, (index, j), part.get("refusal"), items, self._refusal, whole=True)  # pyright: ignore[reportUnknownMemberType]
+                if part_obj.get("type") == "output_text":
+                    self._grow(self._texts, (index, j), part_obj.get("text"), items, self._text, whole=True)
+                elif part_obj.get("type") == "refusal":
+                    self._grow(self._refusals, (index, j), part_obj.get("refusal"), items, self._refusal, whole=True)
         elif kind == "reasoning" and done:
-            summary: Any = item.get("summary")  # pyright: ignore[reportUnknownMemberType]
-            for j, part in enumerate(summary if isinstance(summary, list) else []):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
-                if isinstance(part, dict):
-                    self._grow(self._summaries, (index, j), part.get("text"), items, self._reasoning, whole=True)  # pyright: ignore[reportUnknownMemberType]
+            for j, part in enumerate(as_list(item.get("summary"))):
+                part_obj = as_obj(part)
+                if part_obj is not None:
+                    self._grow(self._summaries, (index, j), part_obj.get("text"), items, self._reasoning, whole=True)
             items.append(("extra", {"reasoning_item": item}))
+        elif done and kind not in ("message", "reasoning") and index not in self._extras:
+            # built-in tools (web_search_call, code_interpreter_call, mcp_call, ...) and any new item
+            # type: kept whole, once, as an extra (their results are not the answer text)
+            self._extras.add(index)
+            items.append(("extra", {"output_item": item}))
 
     # ---------------------------------------------------------------- the end
-    def _on_response(self, response: Any) -> None:
-        if not isinstance(response, dict):
+    def _on_response(self, raw_response: object) -> None:
+        response = as_obj(raw_response)
+        if response is None:
             return
-        if self.meta["id"] is None and response.get("id"):  # pyright: ignore[reportUnknownMemberType]
+        if self.meta["id"] is None and response.get("id"):
             self.meta["id"] = response["id"]
-        if self.meta["model"] is None and response.get("model"):  # pyright: ignore[reportUnknownMemberType]
+        if self.meta["model"] is None and response.get("model"):
             self.meta["model"] = response["model"]
-        usage: Any = response.get("usage")  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(usage, dict):
-            self.raw_usage = usage  # pyright: ignore[reportUnknownMemberType]
+        usage = as_obj(response.get("usage"))
+        if usage is not None:
+            self.raw_usage = usage
 
-    def _on_terminal(self, kind: Any, response: Any, items: list[Item]) -> list[Item]:
-        if not isinstance(response, dict):
-            response = {}
+    def _on_terminal(self, kind: object, raw_response: object, items: list[Item]) -> list[Item]:
+        response = as_obj(raw_response) or {}
         self._on_response(response)
-        status: Any = response.get("status") or (kind or "").removeprefix("response.") or "completed"  # pyright: ignore[reportUnknownMemberType]
-        output: Any = response.get("output")  # pyright: ignore[reportUnknownMemberType]
+        status = response.get("status") or (kind if isinstance(kind, str) else "").removeprefix("response.")
+        status = status or "completed"
+        output = response.get("output")
         if isinstance(output, list):
             self._output = output
-            for index, item in enumerate(output):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            for index, item in enumerate(as_list(response.get("output"))):
                 self._on_item(index, item, items, done=True)
         if status == "failed" or kind == "response.failed":
             self.meta["raw_finish_reason"] = "failed"
-            error: Any = response.get("error") or self._pending_error  # pyright: ignore[reportUnknownMemberType]
-            return self._error_items(error, response)
+            return self._error_items(response.get("error") or self._pending_error, response)
         if status == "incomplete":
-            details: Any = response.get("incomplete_details")  # pyright: ignore[reportUnknownMemberType]
-            reason: Any = details.get("reason") if isinstance(details, dict) else None  # pyright: ignore[reportUnknownMemberType]
+            details = as_obj(response.get("incomplete_details")) or {}
+            reason = details.get("reason")
             self.meta["raw_finish_reason"] = f"incomplete:{reason}" if reason else "incomplete"
             self._status = _INCOMPLETE.get(str(reason), "length")
         else:
@@ -248,11 +255,11 @@ class ResponsesAdapter(StreamAdapter):
         self.terminated = True
         return self.finish()
 
-    def _error_items(self, error: Any, body: Any) -> list[Item]:
-        if not isinstance(error, dict):
-            error = {"message": error} if isinstance(error, str) else {}
-        code: Any = error.get("code") or error.get("type")  # pyright: ignore[reportUnknownMemberType]
-        return self.stream_error(error.get("message"), code, dict(body) if isinstance(body, dict) else body)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    def _error_items(self, raw_error: object, body: object) -> list[Item]:
+        error = as_obj(raw_error) or ({"message": raw_error} if isinstance(raw_error, str) else {})
+        code = error.get("code") or error.get("type")
+        body_obj = as_obj(body)
+        return self.stream_error(error.get("message"), code, dict(body_obj) if body_obj is not None else body)
 
     def finish(self) -> list[Item]:
         if not self.ended and not self.terminated and self._pending_error is not None:
@@ -285,7 +292,9 @@ class OpenAIResponses(ProviderModel):
     """
 
     provider: ClassVar[str] = "openai-responses"
+    aliases: ClassVar[tuple[str, ...]] = ("responses", "open-responses")
     framing: ClassVar[Literal["sse", "ndjson"]] = "sse"
+    adapter_class: ClassVar[type[ProviderAdapter]] = ResponsesAdapter
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
 
@@ -305,6 +314,3 @@ class OpenAIResponses(ProviderModel):
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return RequestSpec("POST", f"{self.base_url}/responses", headers, body, secrets=self._secrets())
-
-    def new_adapter(self) -> ResponsesAdapter:
-        return ResponsesAdapter()

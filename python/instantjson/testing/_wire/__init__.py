@@ -88,7 +88,7 @@ class Script:
         calls: list[ToolCallScript] = []
         for n, call in enumerate(tool_calls or ()):
             args: Any = call.get("arguments", "{}")
-            text = args if isinstance(args, str) else json.dumps(args)
+            text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)  # as a model writes it
             calls.append(ToolCallScript(str(call["name"]), text, str(call.get("id") or f"call_mock{n:04d}")))
         return cls(
             answer=answer,
