@@ -17,29 +17,23 @@ exception or in the replay. A key split across two network chunks is caught too:
 tail that could begin a key is held back until the next chunk (in practice never, since frames
 end with a newline), and is fed at the end of the body.
 
-`PortalThread` is a daemon thread running its own event loop with an anyio `BlockingPortal`:
-the home of an async source first pulled by sync code. It is a daemon so that an abandoned,
-unfinished sync response can never keep the interpreter from exiting; it stops itself once
-its response has ended or been closed.
+Async sources are read by the response's reader task (`_engine.py`), sync ones by the
+consumer that needs data (`InlineHome`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.from_thread import BlockingPortal
 
 if TYPE_CHECKING:
     from ._client import ByteStream
     from ._parts import Item
     from ._pipeline import Pipeline
 
-__all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "Redactor", "SyncIterSource", "feed_unit"]
-
-T = TypeVar("T")
+__all__ = ["AsyncIterSource", "HTTPSource", "Redactor", "SyncIterSource", "feed_unit"]
 
 _JSON_TYPES = frozenset({"application/json", "application/problem+json"})
 
@@ -226,61 +220,3 @@ class SyncIterSource:
             if callable(close):
                 close()
                 return
-
-
-class PortalThread:
-    """A daemon thread with its own event loop (asyncio) serving `call()`s until stopped."""
-
-    def __init__(self, backend: str = "asyncio") -> None:
-        self._ready = threading.Event()
-        self._portal: BlockingPortal | None = None
-        self._stop: anyio.Event | None = None
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(backend,), name="instantjson-response", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._failure is not None:
-            raise self._failure
-
-    def _run(self, backend: str) -> None:
-        try:
-            anyio.run(self._main, backend=backend)
-        except BaseException as exc:  # pragma: no cover - a loop that cannot start
-            self._failure = exc
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._stop = anyio.Event()
-        async with BlockingPortal() as portal:
-            self._portal = portal
-            self._ready.set()
-            await self._stop.wait()
-
-    @property
-    def thread(self) -> threading.Thread:
-        return self._thread
-
-    def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
-        """Run `func(*args)` in the portal's loop and wait for it (RuntimeError once stopped)."""
-        portal = self._portal
-        if portal is None or not self._thread.is_alive():
-            raise RuntimeError("the response's helper thread has stopped")
-        return portal.call(func, *args)
-
-    def stop_soon(self) -> None:
-        """From inside the portal's loop: let the thread end once the current calls return."""
-        if self._stop is not None:
-            self._stop.set()
-
-    def stop(self) -> None:
-        """From any other thread: stop the loop and wait for the thread to end."""
-        if self._thread.is_alive() and self._portal is not None and self._stop is not None:
-            try:
-                self._portal.call(self._set_stop)
-            except RuntimeError:
-                pass
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=10)
-
-    async def _set_stop(self) -> None:
-        self.stop_soon()
