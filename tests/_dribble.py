@@ -9,6 +9,8 @@ and pauses from a seeded RNG (the schedule fuzzer uses them). `head_delay` holds
 line back (a slow time to first byte). `close_delimited=True` sends an HTTP/1.0 style body
 (no length, no chunking: the end of the body is the end of the connection). `cut_at` cuts the
 connection after that many body bytes. `gzip=True` compresses the body (Content-Encoding).
+`ping_every=s`: after the body (which should then lack its terminal marker), an SSE comment
+`: ping` every `s` seconds, forever (until the client leaves).
 
 Counting: `requests` is the number of requests received; `close()` stops the listener, closes
 every connection and joins every handler thread, so a test can count threads and sockets
@@ -60,7 +62,10 @@ class DribbleServer:
         gzip: bool = False,
         content_type: str = "text/event-stream",
         frames_per_chunk: int = 64,
+        ping_every: float | None = None,
     ) -> None:
+        self.ping_every = ping_every
+        self._wire: tuple[bytes, bytes] | None = None
         self.body = body
         self.pieces = pieces
         self.pauses = pause if isinstance(pause, tuple) else (pause, pause)
@@ -153,7 +158,13 @@ class DribbleServer:
         return True
 
     def wire_bytes(self) -> tuple[bytes, bytes]:
-        """(head, body) as written on the wire."""
+        """(head, body) as written on the wire (made once)."""
+        with self._lock:
+            if self._wire is None:
+                self._wire = self._make_wire()
+            return self._wire
+
+    def _make_wire(self) -> tuple[bytes, bytes]:
         body = self.body
         headers = [f"Content-Type: {self.content_type}", "Cache-Control: no-cache"]
         if self.gzip:
@@ -174,7 +185,8 @@ class DribbleServer:
                 part += b"\n\n"
             if part:
                 out += b"%x\r\n%s\r\n" % (len(part), part)
-        out += b"0\r\n\r\n"
+        if self.ping_every is None:
+            out += b"0\r\n\r\n"
         return ("\r\n".join(["HTTP/1.1 200 OK", *headers]) + "\r\n\r\n").encode(), bytes(out)
 
     def _serve(self, conn: socket.socket, n: int) -> None:
@@ -201,6 +213,8 @@ class DribbleServer:
                 pause = rng.uniform(plo, phi) if phi > plo else plo
                 if pause > 0 and self._stopping.wait(pause):
                     return
+            while self.ping_every is not None and not self._stopping.wait(self.ping_every):
+                conn.sendall(b"%x\r\n: ping\n\n\r\n" % len(b": ping\n\n"))
             if not self.close_delimited and self.cut_at is None:
                 # keep-alive: wait for the client to close (or for close())
                 conn.settimeout(0.05)

@@ -40,14 +40,16 @@ import random
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
+import anyio.lowlevel
 import httpx
 
 from ._core import loads
-from ._exceptions import ProviderStatusError
+from ._exceptions import ProviderStatusError, ProviderStreamError
 
 if TYPE_CHECKING:
     import ssl
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MAX_DECODED_BODY",
     "MAX_ERROR_BODY",
     "ByteStream",
     "RequestSpec",
@@ -227,6 +230,54 @@ def error_code(parsed: Any) -> str | int | None:
     return None
 
 
+MAX_DECODED_BODY: Final = 64 * 1024 * 1024
+"""The most a compressed body may decompress to (64 MiB; `ProviderStreamError` past it)."""
+_INFLATE_SLICE: Final = 64 * 1024
+_INFLATE: Final = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+async def _inflate(raw: AsyncIterator[bytes], encoding: str, url: str, limit: int) -> AsyncIterator[bytes]:
+    """A gzip or deflate body decompressed in slices of at most 64 KiB, yielding to the event
+    loop between two slices of one network read, and bounded: a body that decompresses to more
+    than `limit` bytes (a decompression bomb: 100 KB of repeated frames can become gigabytes)
+    ends with `ProviderStreamError` after the slices before it. httpx decompresses each read in
+    one call, unbounded, which is why compressed bodies do not go through its decoder."""
+    wbits = _INFLATE[encoding]
+    inflater = zlib.decompressobj(wbits)
+    total = 0
+    first = True
+    async for data in raw:
+        pending = data
+        while True:
+            try:
+                piece = inflater.decompress(pending, _INFLATE_SLICE)
+            except zlib.error as exc:
+                if first and wbits == zlib.MAX_WBITS:  # "deflate" sent as a raw stream
+                    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    wbits = -zlib.MAX_WBITS
+                    continue
+                raise httpx.DecodingError(f"the {encoding} body from {url} is corrupt: {exc}") from exc
+            first = False
+            pending = inflater.unconsumed_tail
+            total += len(piece)
+            if total > limit:
+                raise ProviderStreamError(
+                    f"the {encoding} body from {url} decompresses to more than {limit} bytes "
+                    "(a decompression bomb?); the events before this point were kept",
+                )
+            if piece:
+                yield piece
+            if not pending and len(piece) < _INFLATE_SLICE:
+                break
+            await anyio.lowlevel.checkpoint()  # more of this read to inflate: let the loop run
+    tail = inflater.flush()
+    if tail:
+        total += len(tail)
+        if total > limit:
+            raise ProviderStreamError(f"the {encoding} body from {url} decompresses to more than {limit} bytes")
+        yield tail
+
+
 class ByteStream:
     """An open streaming HTTP response: `receive()` the next body chunk (None at the end),
     `aclose()` the response and its client. Use it from the loop that opened it."""
@@ -241,9 +292,11 @@ class ByteStream:
         # Unencoded bodies (the rule for event streams) skip httpx's decoder layer: one
         # generator less per chunk on the hot path.
         self._raw: AsyncIterator[bytes] = (
-            response.aiter_raw() if encoding in ("", "identity") else response.aiter_bytes()
+            response.aiter_raw() if encoding in ("", "identity", *_INFLATE) else response.aiter_bytes()
         )
         self.chunks: AsyncIterator[bytes] = self._raw
+        if encoding in _INFLATE:
+            self.chunks = _inflate(self._raw, encoding, str(response.request.url), MAX_DECODED_BODY)
         """The body as it arrives, one HTTP chunk at a time (possibly empty pieces: `receive()`
         skips them)."""
         self._closed = False

@@ -48,6 +48,7 @@ then cancel the reader's scope and close the connection in the home loop.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from . import _portal
-from ._exceptions import ReplayOverflowError, ResponseClosedError
+from ._exceptions import DeadlineExceededError, ReplayOverflowError, ResponseClosedError
 from ._replay import ReplayLog
 from ._sources import AsyncIterSource, HTTPSource, SyncIterSource
 
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     from ._parts import Item
     from ._pipeline import Pipeline
 
-__all__ = ["Engine", "Source"]
+__all__ = ["DEFAULT_DEADLINE", "Engine", "Source"]
 
 Source = HTTPSource | AsyncIterSource | SyncIterSource
 
@@ -77,6 +78,17 @@ HOME_GONE = (
     "the event loop that started this response has stopped before the response ended, and its "
     "connection with it: consume a response inside one event loop run, or with the sync views"
 )
+
+
+DEFAULT_DEADLINE = 600.0
+"""Seconds from the first read of a response to its end before `DeadlineExceededError`."""
+
+
+def _deadline_message(deadline: float | None) -> str:
+    return (
+        f"the response did not end within its deadline of {deadline:g} s; the events before this "
+        "point were kept (set `response.deadline` before the first read to change it, None for none)"
+    )
 
 
 def current_token() -> anyio.lowlevel.EventLoopToken | None:
@@ -102,6 +114,8 @@ class Engine:
         self._wakeup: anyio.Event | None = None
         self._waiting = 0
         self._overflow: ReplayOverflowError | None = None
+        self.deadline: float | None = DEFAULT_DEADLINE
+        self._deadline_at: float | None = None
 
     # ------------------------------------------------------------------ binding
     def bind(self, token: anyio.lowlevel.EventLoopToken | None) -> Home:
@@ -171,20 +185,27 @@ class Engine:
         assert not isinstance(source, SyncIterSource)
         pipeline = self.pipeline
         stopped_from_outside = False
+        if self._deadline_at is None:
+            self._deadline_at = math.inf if self.deadline is None else anyio.current_time() + self.deadline
         try:
-            with anyio.CancelScope() as scope:
+            with anyio.CancelScope(deadline=self._deadline_at) as scope:
                 self._read_scope = scope
                 if not self.closed and not self.log.finished:
                     try:
                         if not source.opened:
                             await source.open(pipeline)
                         while True:
-                            if not self._publish(await source.step(pipeline)) or pipeline.ended:
+                            unit = await source.read()
+                            if self.closed:  # closed while the read completed: feed nothing more
+                                break
+                            if not self._publish(source.feed(pipeline, unit)) or pipeline.ended:
                                 break
                             if self._waiting == 0:
                                 break  # nobody waits: stop after this read (lazy)
                     except Exception as exc:  # a failed request (after its retries), a failed read
                         self._publish(pipeline.fail(exc))
+            if scope.cancelled_caught and not self.closed:  # the deadline, not aclose()
+                self._publish(pipeline.fail(DeadlineExceededError(_deadline_message(self.deadline))))
         except BaseException:
             stopped_from_outside = True  # the loop is shutting down (aclose() cancels the scope)
             raise

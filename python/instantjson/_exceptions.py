@@ -9,6 +9,7 @@ InstantJSONError
 │   └── ProviderStreamError                       an error inside a 200 stream: code
 ├── StreamIncompleteError(ProviderStreamError)    the stream ended without its terminal marker
 ├── ResponseClosedError                           the response was closed (aclose()) before its end
+├── DeadlineExceededError(..., TimeoutError)      the response did not end within its total deadline
 └── ReplayOverflowError                           a bounded replay log is full
 ```
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "DeadlineExceededError",
     "FramingError",
     "InstantJSONError",
     "ParseError",
@@ -127,3 +129,11 @@ class ResponseClosedError(InstantJSONError):
 
 class ReplayOverflowError(InstantJSONError):
     """A response created with a bounded replay log (`max_parts`) received more parts than it holds."""
+
+
+class DeadlineExceededError(InstantJSONError, TimeoutError):
+    """The response did not end within its total deadline (`Response.deadline`, 600 s by
+    default), however steadily the server kept sending (a ping comment every few seconds, a
+    byte every second): the request is closed and every consumer gets the events before this
+    error, then it. The read timeout bounds the silence between two reads; this bounds the
+    whole response."""

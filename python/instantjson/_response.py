@@ -140,6 +140,19 @@ class Response:
         return self
 
     @property
+    def deadline(self) -> float | None:
+        """Seconds the response may take from its first read to its end (600 by default; None:
+        no limit); past it, the request is closed and every consumer gets the events so far,
+        then `DeadlineExceededError`. The read timeout bounds a silence between two reads; this
+        bounds a server that keeps sending (pings, a byte a second) and never ends. Set it
+        before the first consumer or getter (a sync iterable source has no deadline)."""
+        return self._engine.deadline
+
+    @deadline.setter
+    def deadline(self, seconds: float | None) -> None:
+        self._engine.deadline = None if seconds is None else float(seconds)
+
+    @property
     def events(self) -> Sequence[Item]:
         """Everything logged so far (read-only; includes private `_`-prefixed markers)."""
         return self._log.items

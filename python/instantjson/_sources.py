@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from ._parts import Item
     from ._pipeline import Pipeline
 
-__all__ = ["AsyncIterSource", "HTTPSource", "Redactor", "SyncIterSource", "feed_unit"]
+__all__ = ["END", "AsyncIterSource", "HTTPSource", "Redactor", "SyncIterSource", "feed_unit"]
+
+END: Any = object()
+"""What an async source's `read()` returns at the end of its stream."""
 
 _JSON_TYPES = frozenset({"application/json", "application/problem+json"})
 
@@ -122,12 +125,18 @@ class HTTPSource:
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
-    async def step(self, pipeline: Pipeline) -> list[Item]:
+    async def read(self) -> Any:
+        """The next body chunk, or `END`."""
         assert self.stream is not None
-        redactor = self._redactor
         try:
-            chunk = await self.stream.chunks.__anext__()
+            return await self.stream.chunks.__anext__()
         except StopAsyncIteration:
+            return END
+
+    def feed(self, pipeline: Pipeline, chunk: Any) -> list[Item]:
+        """What the pipeline makes of a chunk from `read()` (or of the end)."""
+        redactor = self._redactor
+        if chunk is END:
             if redactor is not None:
                 held = redactor.flush()
                 if held:
@@ -165,11 +174,17 @@ class AsyncIterSource:
         self._iterator = aiter(self._source)
         self.opened = True
 
-    async def step(self, pipeline: Pipeline) -> list[Item]:
+    async def read(self) -> Any:
+        """The next unit, or `END`."""
         assert self._iterator is not None
         try:
-            unit = await anext(self._iterator)
+            return await anext(self._iterator)
         except StopAsyncIteration:
+            return END
+
+    def feed(self, pipeline: Pipeline, unit: Any) -> list[Item]:
+        """What the pipeline makes of a unit from `read()` (or of the end)."""
+        if unit is END:
             return pipeline.end(by_contract=self._payloads)
         items, payload = feed_unit(pipeline, unit)
         self._payloads = self._payloads or payload
