@@ -418,3 +418,22 @@ def test_async_consumer_cancelled_in_a_foreign_loop() -> None:
         thread.join(30)
         check_survivors(results, "instant")
         assert server.requests == 1
+
+
+@pytest.mark.anyio
+async def test_the_reader_stops_when_nobody_waits() -> None:
+    """Lazy: once no consumer waits, the reader ends after the read in flight; the next
+    consumer starts a new one on the same request."""
+    with DribbleServer(BODY, seed=13) as server:
+        tasks_before = live_tasks()
+        response = respond(server)
+        async for _ in response.get_async_generator(type="delta"):
+            break
+        await anyio.sleep(0.05)
+        held = len(response.events)
+        await anyio.sleep(0.2)
+        assert len(response.events) == held and not response._log.finished  # pyright: ignore[reportPrivateUsage]
+        assert live_tasks() == tasks_before
+        with anyio.fail_after(30):
+            assert await response.async_get_text() == "".join(EXPECTED["delta"])
+        assert server.requests == 1
