@@ -51,6 +51,7 @@ async def _consume(response: Any) -> Any:
     return await response.async_get_data()
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("size", [2_000, 100_000])
 def test_retained_per_finished_response(size: int, record_property: Any) -> None:
     from instantjson._agent import Agent
@@ -130,6 +131,7 @@ def _child(mode: str, n: int, url: str) -> dict[str, float]:
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(1800)
 def test_peak_rss_1000_concurrent(record_property: Any) -> None:
     from instantjson.testing import MockLLMServer
 

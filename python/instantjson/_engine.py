@@ -194,11 +194,12 @@ class Engine:
                     try:
                         if not source.opened:
                             await source.open(pipeline)
+                        read, feed, publish = source.read, source.feed, self._publish
                         while True:
-                            unit = await source.read()
+                            unit = await read()
                             if self.closed:  # closed while the read completed: feed nothing more
                                 break
-                            if not self._publish(source.feed(pipeline, unit)) or pipeline.ended:
+                            if not publish(feed(pipeline, unit)) or pipeline.ended:
                                 break
                             if self._waiting == 0:
                                 break  # nobody waits: stop after this read (lazy)
@@ -348,7 +349,7 @@ class LoopHome(Home):
         elif self.thread == threading.get_ident():
             self.raise_unless_finished(HOME_GONE)
         else:
-            await anyio.to_thread.run_sync(self._call, self.engine.wait_local, seen)
+            await anyio.to_thread.run_sync(self._call, self.engine.wait_local, seen, abandon_on_cancel=True)
 
     def advance_sync(self, seen: int) -> None:
         if self.thread == threading.get_ident():
@@ -398,7 +399,7 @@ class PortalHome(Home):
         self.lease = lease
 
     async def advance(self, seen: int) -> None:
-        await anyio.to_thread.run_sync(self.advance_sync, seen)
+        await anyio.to_thread.run_sync(self.advance_sync, seen, abandon_on_cancel=True)
 
     def advance_sync(self, seen: int) -> None:
         try:
@@ -446,7 +447,7 @@ class InlineHome(Home):
         source = self.engine.source
         assert isinstance(source, SyncIterSource)
         if source.blocking:
-            await anyio.to_thread.run_sync(self.advance_sync, seen)
+            await anyio.to_thread.run_sync(self.advance_sync, seen, abandon_on_cancel=True)
         else:
             self.advance_sync(seen)
             await anyio.lowlevel.checkpoint()
