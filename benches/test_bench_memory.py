@@ -5,7 +5,8 @@
   with tracemalloc after a full collection: bytes kept per response, against the target
   `8 x answer + 16 KiB` (DESIGN.md section 7).
 * `test_peak_rss_1000_concurrent`: 1,000 concurrent 2 KB responses with two consumers each,
-  beside 1,000 raw httpx streams (a client per stream, the body read and dropped), each in a
+  beside 1,000 raw httpx streams (a client per stream sharing one TLS context, as instantjson's
+  clients do; the body read and dropped), each in a
   child process of its own (peak RSS is per process: `ru_maxrss`), on the same mock server
   settings in the same run: peak RSS and wall time, and their ratios.
 
@@ -103,8 +104,9 @@ async def ours():
 
 async def raw():
     body = {"model": "m", "messages": [{"role": "user", "content": "plan"}], "stream": True}
+    context = httpx.create_ssl_context()  # made once, as instantjson's clients share one
     async def one():
-        async with httpx.AsyncClient(timeout=120.0) as client:
+        async with httpx.AsyncClient(timeout=120.0, verify=context) as client:
             async with client.stream("POST", url + "/v1/chat/completions", json=body) as resp:
                 async for _ in resp.aiter_raw():
                     pass
