@@ -55,3 +55,7 @@ fuzz: ## coverage-guided fuzzing of the core for 10 minutes (needs cargo-fuzz an
 .PHONY: fuzz-bounded
 fuzz-bounded: ## the bounded fuzz run CI does (20,000 generated inputs and the corpus)
 	cargo test -p instantjson-core --test fuzz_bounded
+
+.PHONY: soak
+soak: ## the engine's schedule fuzzer, long (5,000 examples per backend; ENGINE_FUZZ_EXAMPLES to change)
+	ENGINE_FUZZ_EXAMPLES=$${ENGINE_FUZZ_EXAMPLES:-5000} $(PY) -m pytest tests/test_engine_fuzz.py -p no:randomly -q

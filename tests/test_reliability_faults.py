@@ -397,19 +397,32 @@ async def test_response_ended_mid_stream_from_every_view_and_getter(kind: str, h
 
 
 @pytest.mark.anyio
-async def test_cancelled_reader_of_a_stalled_stream_is_bounded_by_the_read_timeout() -> None:
-    """The documented bound (`_response.py`): the consumer reading the network is cancelled,
-    the shielded read ends at the read timeout, then the cancellation takes effect."""
+async def test_cancelled_consumer_of_a_stalled_stream_leaves_at_once() -> None:
+    """Consumers only wait (the reader task reads, `_engine.py`): a consumer cancelled while the
+    stream stalls leaves at once; `async with response:` then closes the stalled read. Without
+    the close, the reader's read ends at the read timeout, and the log with it."""
     with MockLLMServer(answer=SEED_ANSWER, fault="stall", fault_after=6) as server:
         model = OpenAICompatible(base_url=server.url + "/v1", model="m", retries=0, timeout=httpx.Timeout(5, read=0.5))
         response = respond(model)
+        start = time.monotonic()
         with anyio.fail_after(5):
             with anyio.move_on_after(0.1) as scope:
                 async with response:
                     await response.async_get_text()
             assert scope.cancelled_caught
-        assert isinstance(response.events[-1][1], httpx.ReadTimeout)  # the read ended first
-        assert server.wait_idle(5)
+        assert time.monotonic() - start < 0.4  # before the read timeout
+        assert isinstance(response.events[-1][1], ResponseClosedError)
+        assert await anyio.to_thread.run_sync(server.wait_idle, 5)
+
+        other = respond(model)
+        with anyio.move_on_after(0.1) as scope:
+            await other.async_get_text()
+        assert scope.cancelled_caught
+        with anyio.fail_after(5):
+            text = await other.async_get_text(partial=True)  # the reader ends at the read timeout
+        assert isinstance(other.events[-1][1], httpx.ReadTimeout)
+        assert text and SEED_ANSWER.startswith(text)
+        assert await anyio.to_thread.run_sync(server.wait_idle, 5)
 
 
 @pytest.mark.anyio

@@ -24,6 +24,7 @@ from ._core import SSEDecoder as SSEDecoder
 from ._core import __version__ as __version__
 from ._core import loads as loads
 from ._core import parse_partial as parse_partial
+from ._exceptions import DeadlineExceededError as DeadlineExceededError
 from ._exceptions import FramingError as FramingError
 from ._exceptions import InstantJSONError as InstantJSONError
 from ._exceptions import ParseError as ParseError
@@ -47,6 +48,7 @@ __all__ = [
     "Agently",
     "Anthropic",
     "AzureOpenAI",
+    "DeadlineExceededError",
     "Frame",
     "FramingError",
     "Gemini",

@@ -22,22 +22,13 @@ Timeouts are on by default (`DEFAULT_TIMEOUT`: connect 10 s, read 120 s between 
 write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors after the last
 retry, read timeouts, a connection cut mid-body) propagate unchanged.
 
-Reading: one piece per network read, not one per HTTP chunk
------------------------------------------------------------
-A streaming server writes each event as its own HTTP chunk, and httpx yields each chunk through
-six layers of async generators; one socket read (64 KiB) holds hundreds of them. Handing each
-one to the response separately costs the response a whole pull step per event (a shielded
-cancel scope, a coroutine, a log append), which made the pipeline 3.5 times slower than httpx
-alone on a 100 KB answer. So `ByteStream.chunks` joins everything one network read brought:
-it reads chunks while they are already buffered (the read completes without suspending) and
-stops at the read that would go to the socket. That moment is visible only from inside httpcore,
-so the connection's `network_stream.read` is wrapped by a `_ReadGate`: while `chunks` is
-collecting, a socket read first pauses (yields a private marker that only `chunks` ever sees,
-before any cancel scope is entered or any byte is read); `chunks` keeps that paused read and
-returns what it collected at once, and the next call resumes the paused read, which then waits
-for the network inside the caller's own cancel scopes. Nothing waits while holding data, so a
-consumer sees every event as soon as it arrived, exactly as with one chunk per step. Without a
-plain HTTP/1.1 network stream to wrap (a test transport, HTTP/2) `chunks` is httpx's iterator.
+Reading
+-------
+`ByteStream.chunks` is httpx's raw body iterator (its decoded one for a compressed body): the
+response's reader task (`_engine.py`) takes one HTTP chunk per step. Chunks that one socket read
+brought come without suspending, so the consumers that the reader wakes run only when it waits
+for the network, and catch up with everything that read brought at once: batching per network
+read needs no help from inside httpcore.
 """
 
 from __future__ import annotations
@@ -45,11 +36,14 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Final
+import zlib
+from typing import TYPE_CHECKING, Final
 
 import anyio
+import anyio.lowlevel
 import httpx
 
+from ._exceptions import ProviderStreamError
 from ._request import (
     DEFAULT_TIMEOUT,
     MAX_ERROR_BODY,
@@ -67,14 +61,14 @@ from ._request import (
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Sequence
+    from collections.abc import AsyncIterator, Sequence
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MAX_DECODED_BODY",
     "MAX_ERROR_BODY",
     "ByteStream",
     "RequestSpec",
-    "Resume",
     "Retries",
     "TimeoutLike",
     "coerce_retries",
@@ -85,6 +79,54 @@ __all__ = [
     "retry_after_seconds",
     "status_error",
 ]
+
+
+MAX_DECODED_BODY: Final = 64 * 1024 * 1024
+"""The most a compressed body may decompress to (64 MiB; `ProviderStreamError` past it)."""
+_INFLATE_SLICE: Final = 64 * 1024
+_INFLATE: Final = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+async def _inflate(raw: AsyncIterator[bytes], encoding: str, url: str, limit: int) -> AsyncIterator[bytes]:
+    """A gzip or deflate body decompressed in slices of at most 64 KiB, yielding to the event
+    loop between two slices of one network read, and bounded: a body that decompresses to more
+    than `limit` bytes (a decompression bomb: 100 KB of repeated frames can become gigabytes)
+    ends with `ProviderStreamError` after the slices before it. httpx decompresses each read in
+    one call, unbounded, which is why compressed bodies do not go through its decoder."""
+    wbits = _INFLATE[encoding]
+    inflater = zlib.decompressobj(wbits)
+    total = 0
+    first = True
+    async for data in raw:
+        pending = data
+        while True:
+            try:
+                piece = inflater.decompress(pending, _INFLATE_SLICE)
+            except zlib.error as exc:
+                if first and wbits == zlib.MAX_WBITS:  # "deflate" sent as a raw stream
+                    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    wbits = -zlib.MAX_WBITS
+                    continue
+                raise httpx.DecodingError(f"the {encoding} body from {url} is corrupt: {exc}") from exc
+            first = False
+            pending = inflater.unconsumed_tail
+            total += len(piece)
+            if total > limit:
+                raise ProviderStreamError(
+                    f"the {encoding} body from {url} decompresses to more than {limit} bytes "
+                    "(a decompression bomb?); the events before this point were kept",
+                )
+            if piece:
+                yield piece
+            if not pending and len(piece) < _INFLATE_SLICE:
+                break
+            await anyio.lowlevel.checkpoint()  # more of this read to inflate: let the loop run
+    tail = inflater.flush()
+    if tail:
+        total += len(tail)
+        if total > limit:
+            raise ProviderStreamError(f"the {encoding} body from {url} decompresses to more than {limit} bytes")
+        yield tail
 
 
 class ByteStream:
@@ -101,13 +143,13 @@ class ByteStream:
         # Unencoded bodies (the rule for event streams) skip httpx's decoder layer: one
         # generator less per chunk on the hot path.
         self._raw: AsyncIterator[bytes] = (
-            response.aiter_raw() if encoding in ("", "identity") else response.aiter_bytes()
+            response.aiter_raw() if encoding in ("", "identity", *_INFLATE) else response.aiter_bytes()
         )
-        self._gate = gate = _ReadGate.install(response)
-        self.chunks: AsyncIterator[bytes] = self._raw if gate is None else _per_network_read(self._raw, gate)
-        """The body as it arrives: per network read, everything that read brought (see the module
-        docs), or httpx's chunks when the connection cannot be gated (possibly empty pieces;
-        `receive()` skips them)."""
+        self.chunks: AsyncIterator[bytes] = self._raw
+        if encoding in _INFLATE:
+            self.chunks = _inflate(self._raw, encoding, str(response.request.url), MAX_DECODED_BODY)
+        """The body as it arrives, one HTTP chunk at a time (possibly empty pieces: `receive()`
+        skips them)."""
         self._closed = False
 
     @property
@@ -152,10 +194,6 @@ class ByteStream:
         with anyio.CancelScope(shield=True):
             try:
                 await self._response.aclose()
-                if self.chunks is not self._raw:
-                    # ends a read paused at the gate (it fails on the closed connection, which
-                    # unwinds httpx's generators properly); never started or finished: a no-op
-                    await self.chunks.aclose()  # pyright: ignore[reportAttributeAccessIssue]
                 # httpx reads through nested async generators; closing the outer one would leave
                 # the inner ones to the garbage collector (trio warns). Reading on from the
                 # closed response ends the whole chain, by StopAsyncIteration or an error (one
@@ -163,177 +201,6 @@ class ByteStream:
                 await _end_chain(self._raw)
             finally:
                 await self._client.aclose()
-                if self._gate is not None:
-                    self._gate.uninstall()
-
-
-class Resume:
-    """Awaits the rest of a coroutine (or async generator step) that was started by hand.
-
-    `coro.send(None)` runs a read until it completes (StopIteration: the data was buffered) or
-    must wait; then it returns what the coroutine yields to the event loop (a future on asyncio,
-    a trap on trio), which must reach the loop at once: awaiting this object passes it up, then
-    every value and exception between the loop and the coroutine, as `yield from` would. The
-    caller does this inside the cancel scopes it started the read in, so any cancel scope the
-    read enters nests inside them."""
-
-    __slots__ = ("_coro", "_trap")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any] | Generator[Any, Any, Any], trap: Any) -> None:
-        self._coro = coro
-        self._trap = trap
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coro, trap = self._coro, self._trap
-        while True:
-            try:
-                sent = yield trap
-            except GeneratorExit:  # noqa: PERF203 - this loop runs per wait for the network, not per chunk
-                coro.close()
-                raise
-            except BaseException as exc:
-                try:
-                    trap = coro.throw(exc)
-                except StopIteration as done:
-                    return done.value
-            else:
-                try:
-                    trap = coro.send(sent)
-                except StopIteration as done:
-                    return done.value
-
-
-_SOCKET_READ: Final = object()
-"""What a gated socket read yields to `_per_network_read` (never to an event loop)."""
-
-
-class _Pause:
-    """An awaitable that suspends its awaiter once, yielding `_SOCKET_READ`."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, Any, None]:
-        yield _SOCKET_READ
-
-
-_PAUSE: Final = _Pause()
-
-
-class _ReadAbandoned(Exception):
-    """Thrown into a read paused at the gate when its stream closes: it unwinds httpx's and
-    httpcore's generators as a failed read does (they close the response on the way)."""
-
-
-class _ReadGate:
-    """Wraps an HTTP/1.1 connection's `network_stream.read` (see the module docs): while `armed`,
-    a socket read pauses before it starts, so that `_per_network_read` can tell "the next chunk
-    is buffered" from "the next chunk needs the network" without waiting for the network."""
-
-    __slots__ = ("_read", "armed")
-
-    def __init__(self, read: Callable[..., Awaitable[bytes]]) -> None:
-        self._read = read
-        self.armed = False
-
-    @classmethod
-    def install(cls, response: httpx.Response) -> _ReadGate | None:
-        """Gate the response's connection, or None when it cannot be: no network stream (a test
-        transport), or not HTTP/1.1 (HTTP/2 reads under a lock that a paused read would hold)."""
-        network = response.extensions.get("network_stream")
-        if network is None or response.http_version != "HTTP/1.1":
-            return None
-        read = getattr(network, "read", None)
-        if read is None:
-            return None
-        gate = cls(read)
-        try:
-            network.read = gate.read
-        except (AttributeError, TypeError):  # a stream class with slots, or a read-only attribute
-            return None
-        return gate
-
-    def uninstall(self) -> None:
-        """Give the network stream its own `read` back (the gate and the stream refer to each
-        other: this frees both without waiting for the cycle collector)."""
-        network: Any = getattr(self._read, "__self__", None)
-        if network is not None and getattr(network, "__dict__", {}).get("read") == self.read:
-            del network.read
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109 - httpcore's signature
-        if self.armed:
-            await _PAUSE
-        return await self._read(max_bytes, timeout)
-
-
-async def _per_network_read(raw: AsyncIterator[bytes], gate: _ReadGate) -> AsyncIterator[bytes]:
-    """httpx's body chunks, joined per network read (see the module docs).
-
-    The first chunk of each piece is read ungated (it may wait for the network, as any read);
-    the next ones are read by hand with the gate armed: a chunk h11 already holds completes at
-    once (StopIteration), a read that needs the socket pauses at the gate and is kept in
-    `paused` (no byte read, no cancel scope entered) to start the next piece. Any other
-    suspension (httpx closing the response at the end of the body) is awaited on the spot. An
-    error after some chunks is raised on the next call, after those chunks."""
-    paused: Any = None
-    failure: BaseException | None = None
-    try:
-        while True:
-            if failure is not None:
-                raise failure
-            read: Any = paused if paused is not None else raw.__anext__()
-            paused = None
-            try:
-                trap = read.send(None)
-            except StopIteration as done:
-                first: bytes = done.value
-            except StopAsyncIteration:
-                return
-            else:
-                try:
-                    first = await Resume(read, trap)
-                except StopAsyncIteration:
-                    return
-            pieces = [first]
-            ended = False
-            gate.armed = True
-            try:
-                while True:
-                    read = raw.__anext__()
-                    try:
-                        trap = read.send(None)
-                    except StopIteration as done:
-                        pieces.append(done.value)
-                        continue
-                    if trap is _SOCKET_READ:
-                        paused = read
-                        break
-                    gate.armed = False  # a wait that is not a socket read must reach the loop
-                    pieces.append(await Resume(read, trap))
-                    gate.armed = True
-            except StopAsyncIteration:
-                ended = True
-            except Exception as exc:  # a failed read: first deliver what came before it
-                failure = exc
-            finally:
-                gate.armed = False
-            yield first if len(pieces) == 1 else b"".join(pieces)
-            if ended:
-                return
-    finally:
-        if paused is not None:
-            await _abandon(paused)
-
-
-async def _abandon(read: Any) -> None:
-    """End a read paused at the gate: it fails there, before touching the socket."""
-    try:
-        trap = read.throw(_ReadAbandoned())
-    except Exception:  # it ended at once (with that error, as a rule)
-        return
-    try:
-        await Resume(read, trap)
-    except Exception:
-        pass
 
 
 _ssl_lock = threading.Lock()

@@ -9,6 +9,7 @@ InstantJSONError
 │   └── ProviderStreamError                       an error inside a 200 stream: code
 ├── StreamIncompleteError(ProviderStreamError)    the stream ended without its terminal marker
 ├── ResponseClosedError                           the response was closed (aclose()) before its end
+├── DeadlineExceededError(..., TimeoutError)      the response did not end within its total deadline
 └── ReplayOverflowError                           a bounded replay log is full
 ```
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "DeadlineExceededError",
     "FramingError",
     "InstantJSONError",
     "ParseError",
@@ -135,3 +137,11 @@ class UnknownPayloadWarning(UserWarning):
     type, a new block type, ...). Its value was not dropped: it is in an `extra` event
     `{"unknown": {"where": ..., "value": ...}}`. Warned once per response; silence it with
     `warnings.filterwarnings("ignore", category=instantjson.UnknownPayloadWarning)`."""
+
+
+class DeadlineExceededError(InstantJSONError, TimeoutError):
+    """The response did not end within its total deadline (`Response.deadline`, 600 s by
+    default), however steadily the server kept sending (a ping comment every few seconds, a
+    byte every second): the request is closed and every consumer gets the events before this
+    error, then it. The read timeout bounds the silence between two reads; this bounds the
+    whole response."""

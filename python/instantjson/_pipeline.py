@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
-from ._exceptions import ParseError, ProviderStreamError
+from ._exceptions import FramingError, ParseError, ProviderStreamError
 from ._parts import PARSE_ERROR, Item
 
 if TYPE_CHECKING:
@@ -43,6 +43,23 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _MAX_JSON_BODY = 64 * 1024 * 1024
+
+
+_SPLIT_AT = 8 * 1024 * 1024
+"""Past this many bytes since the last frame boundary seen, chunks are fed in two parts (see
+`feed_bytes`); half the decoders' default frame limit (16 MiB)."""
+
+
+def _last_boundary(chunk: bytes, ndjson: bool) -> int:
+    """The offset just after the last frame terminator in `chunk` (0 if none)."""
+    if ndjson:
+        return chunk.rfind(b"\n") + 1
+    best = 0
+    for terminator in (b"\n\n", b"\r\n\r\n", b"\r\r"):
+        i = chunk.rfind(terminator)
+        if i >= 0:
+            best = max(best, i + len(terminator))
+    return best
 
 
 _PLAIN = frozenset({"original_delta", "reasoning_delta", "reasoning_done", "original_done", "meta"})
@@ -63,6 +80,8 @@ class Pipeline:
         self.snapshot: Any = None
         self._fed = False
         self._tools: dict[Any, _ToolParser] = {}
+        self._ndjson = framing == "ndjson"
+        self._since_boundary = 0  # an upper bound of the bytes the decoder holds for its next frame
 
     @property
     def ended(self) -> bool:
@@ -82,10 +101,34 @@ class Pipeline:
             if len(self._json_body) > _MAX_JSON_BODY:
                 return self.fail(ProviderStreamError("the JSON body is too large", provider=adapter.provider))
             return []
+        since = self._since_boundary + len(chunk)
+        if since <= _SPLIT_AT:
+            self._since_boundary = since
+            return self._feed_frames(chunk)
+        # Far into a frame (or far since we last looked for a frame's end): feed up to the last
+        # frame boundary of this chunk first, so that a frame too large for the decoder, which
+        # fails the whole feed(), cannot take the complete frames before it with it.
+        cut = _last_boundary(chunk, self._ndjson)
+        if cut <= 0:
+            self._since_boundary = since
+            return self._feed_frames(chunk)
+        out = self._feed_frames(chunk[:cut])
+        self._since_boundary = len(chunk) - cut
+        if not adapter.ended and cut < len(chunk):
+            out += self._feed_frames(chunk[cut:])
+        return out
+
+    def _feed_frames(self, chunk: bytes) -> list[Item]:
+        adapter = self.adapter
         out: list[Item] = []
         absorb = self._absorb
         feed = adapter.feed
-        for frame in self._decoder.feed(chunk):
+        try:
+            frames = self._decoder.feed(chunk)
+        except FramingError as exc:  # a frame over the size limit: the end of this stream
+            absorb(adapter.fail(exc), out)
+            return out
+        for frame in frames:
             value = frame.value
             if value is not None:
                 if isinstance(value, dict):
@@ -128,7 +171,11 @@ class Pipeline:
                 if frame.value is not None and isinstance(frame.value, dict):
                     self._absorb(self.adapter.feed(frame.event, frame.value), out)  # pyright: ignore[reportUnknownArgumentType]
                 elif frame.error is not None and frame.data.strip() not in self.adapter.markers:
-                    self._absorb(self.adapter.fail(frame.error), out)
+                    # a last frame without its blank line whose JSON does not parse: the body
+                    # was cut in the middle of it (a close-delimited body cut mid-event). It is
+                    # dropped, as WHATWG drops an unterminated event, and `finish()` below
+                    # reports the stream as incomplete.
+                    continue
                 elif frame.value is None:
                     self._absorb(self.adapter.feed_text(frame.event, frame.data), out)
         self._absorb(self.adapter.complete() if by_contract else self.adapter.finish(), out)

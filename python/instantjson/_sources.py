@@ -17,29 +17,26 @@ exception or in the replay. A key split across two network chunks is caught too:
 tail that could begin a key is held back until the next chunk (in practice never, since frames
 end with a newline), and is fed at the end of the body.
 
-`PortalThread` is a daemon thread running its own event loop with an anyio `BlockingPortal`:
-the home of an async source first pulled by sync code. It is a daemon so that an abandoned,
-unfinished sync response can never keep the interpreter from exiting; it stops itself once
-its response has ended or been closed.
+Async sources are read by the response's reader task (`_engine.py`), sync ones by the
+consumer that needs data (`InlineHome`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.from_thread import BlockingPortal
 
 if TYPE_CHECKING:
     from ._client import ByteStream
     from ._parts import Item
     from ._pipeline import Pipeline
 
-__all__ = ["AsyncIterSource", "HTTPSource", "PortalThread", "Redactor", "SyncIterSource", "feed_unit"]
+__all__ = ["END", "AsyncIterSource", "HTTPSource", "Redactor", "SyncIterSource", "feed_unit"]
 
-T = TypeVar("T")
+END: Any = object()
+"""What an async source's `read()` returns at the end of its stream."""
 
 _JSON_TYPES = frozenset({"application/json", "application/problem+json"})
 
@@ -128,12 +125,18 @@ class HTTPSource:
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
-    async def step(self, pipeline: Pipeline) -> list[Item]:
+    async def read(self) -> Any:
+        """The next body chunk, or `END`."""
         assert self.stream is not None
-        redactor = self._redactor
         try:
-            chunk = await self.stream.chunks.__anext__()
+            return await self.stream.chunks.__anext__()
         except StopAsyncIteration:
+            return END
+
+    def feed(self, pipeline: Pipeline, chunk: Any) -> list[Item]:
+        """What the pipeline makes of a chunk from `read()` (or of the end)."""
+        redactor = self._redactor
+        if chunk is END:
             if redactor is not None:
                 held = redactor.flush()
                 if held:
@@ -171,11 +174,17 @@ class AsyncIterSource:
         self._iterator = aiter(self._source)
         self.opened = True
 
-    async def step(self, pipeline: Pipeline) -> list[Item]:
+    async def read(self) -> Any:
+        """The next unit, or `END`."""
         assert self._iterator is not None
         try:
-            unit = await anext(self._iterator)
+            return await anext(self._iterator)
         except StopAsyncIteration:
+            return END
+
+    def feed(self, pipeline: Pipeline, unit: Any) -> list[Item]:
+        """What the pipeline makes of a unit from `read()` (or of the end)."""
+        if unit is END:
             return pipeline.end(by_contract=self._payloads)
         items, payload = feed_unit(pipeline, unit)
         self._payloads = self._payloads or payload
@@ -226,61 +235,3 @@ class SyncIterSource:
             if callable(close):
                 close()
                 return
-
-
-class PortalThread:
-    """A daemon thread with its own event loop (asyncio) serving `call()`s until stopped."""
-
-    def __init__(self, backend: str = "asyncio") -> None:
-        self._ready = threading.Event()
-        self._portal: BlockingPortal | None = None
-        self._stop: anyio.Event | None = None
-        self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(backend,), name="instantjson-response", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._failure is not None:
-            raise self._failure
-
-    def _run(self, backend: str) -> None:
-        try:
-            anyio.run(self._main, backend=backend)
-        except BaseException as exc:  # pragma: no cover - a loop that cannot start
-            self._failure = exc
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._stop = anyio.Event()
-        async with BlockingPortal() as portal:
-            self._portal = portal
-            self._ready.set()
-            await self._stop.wait()
-
-    @property
-    def thread(self) -> threading.Thread:
-        return self._thread
-
-    def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
-        """Run `func(*args)` in the portal's loop and wait for it (RuntimeError once stopped)."""
-        portal = self._portal
-        if portal is None or not self._thread.is_alive():
-            raise RuntimeError("the response's helper thread has stopped")
-        return portal.call(func, *args)
-
-    def stop_soon(self) -> None:
-        """From inside the portal's loop: let the thread end once the current calls return."""
-        if self._stop is not None:
-            self._stop.set()
-
-    def stop(self) -> None:
-        """From any other thread: stop the loop and wait for the thread to end."""
-        if self._thread.is_alive() and self._portal is not None and self._stop is not None:
-            try:
-                self._portal.call(self._set_stop)
-            except RuntimeError:
-                pass
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=10)
-
-    async def _set_stop(self) -> None:
-        self.stop_soon()

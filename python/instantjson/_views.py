@@ -1,0 +1,229 @@
+"""Views: cursors over a response's replay log, each selecting what its `type` names.
+
+A view is a plain (async) iterator, not a generator: leaving it with `break` needs no
+`aclose()` and leaves nothing to the garbage collector. It keeps an index into the log's flat
+list `[event0, value0, event1, value1, ...]` and reads it in place; when it has seen everything
+the log holds it asks the engine to `advance()` (wait for more; see `_engine.py`).
+
+Selection (`select()`): a view type is a set of event names to yield, whether to yield
+`(event, value)` pairs or bare values, and whether the instant parser's private
+`_parse_error` marker raises. A new derived event kind (say `typed`, appended by the pipeline
+next to `instant`) needs only a line in `select()`: the log, the ids and `after` are generic.
+
+Event ids: the id of an entry is its 0-based position among the *public* entries of the log
+(every event name not starting with `_`, `instant` and `error` included), i.e. its position
+in what `type="all"` yields. `after=N` skips the entries whose id is <= N, in every view type.
+Counting ids costs a little per entry, so views without `after` and without ids take the
+plain loop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from ._parts import PARSE_ERROR
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._engine import Engine
+
+__all__ = ["DEFAULT_SPECIFIC", "WAIT", "AsyncEntries", "AsyncView", "SyncEntries", "SyncView", "ViewType", "select"]
+
+ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all"]
+
+WAIT: Final[Any] = object()
+"""What `_Cursor._next_ready` returns when the log holds nothing more for the view yet."""
+DEFAULT_SPECIFIC: Final = ("reasoning_delta", "delta", "reasoning_done", "done", "tool_calls")
+_ORIGINAL: Final = frozenset({"original_delta", "original_done"})
+
+
+class Selector:
+    """What a view yields: `names` (empty with `everything`), pairs or values, parse errors."""
+
+    __slots__ = ("everything", "names", "pairs", "parse_errors")
+
+    def __init__(self, names: frozenset[str], pairs: bool, parse_errors: bool, everything: bool = False) -> None:
+        self.names = names
+        self.pairs = pairs
+        self.parse_errors = parse_errors
+        self.everything = everything
+
+
+def select(type: str, specific: str | Sequence[str] | None = None) -> Selector:
+    """The selector of a view type (see `Response.get_async_generator`)."""
+    if type == "delta":
+        return Selector(frozenset({"delta"}), False, False)
+    if type in ("instant", "streaming_parse"):
+        return Selector(frozenset({"instant"}), False, True)
+    if type == "original":
+        return Selector(_ORIGINAL, False, False)
+    if type == "all":
+        return Selector(frozenset(), True, False, everything=True)
+    if type == "specific":
+        names = [specific] if isinstance(specific, str) else list(specific or DEFAULT_SPECIFIC)
+        return Selector(frozenset(names), True, False)
+    raise ValueError(f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original or all")
+
+
+class _Cursor:
+    """A cursor over the log that yields what its selector selects."""
+
+    __slots__ = (
+        "_after",
+        "_engine",
+        "_entries",
+        "_everything",
+        "_id",
+        "_index",
+        "_items",
+        "_log",
+        "_names",
+        "_owner",
+        "_pairs",
+        "_parse_errors",
+        "_pending",
+    )
+
+    def __init__(
+        self, owner: object, engine: Engine, selector: Selector, after: int | None = None, entries: bool = False
+    ) -> None:
+        self._owner = owner  # the response: a live view keeps it (and its connection) alive
+        self._engine = engine
+        self._log = log = engine.log
+        self._items = log.flat
+        self._names = selector.names
+        self._pairs = selector.pairs
+        self._parse_errors = selector.parse_errors
+        self._everything = selector.everything
+        self._index = 0
+        self._id = 0
+        self._after = -1 if after is None else int(after)
+        self._entries = entries
+        self._pending: BaseException | None = None
+
+    def _next_ready(self) -> Any:
+        """The next selected value, or `WAIT` when the view must wait for more. Raises
+        StopIteration at the end and the stored error where it stands."""
+        if self._after >= 0 or self._entries:
+            return self._next_counted()
+        if self._pending is not None:
+            raise self._pending
+        items = self._items
+        names = self._names
+        i = self._index
+        n = len(items)
+        while i < n:
+            event = items[i]
+            i += 2
+            if event == "error":
+                self._index = i
+                value = items[i - 1]
+                if self._pairs and (self._everything or "error" in names):
+                    self._pending = value
+                    return (event, value)
+                raise value
+            if event in names or (self._everything and event[0] != "_"):
+                self._index = i
+                return (event, items[i - 1]) if self._pairs else items[i - 1]
+            if self._parse_errors and event == PARSE_ERROR:
+                self._index = i
+                raise items[i - 1]
+        self._index = i
+        if self._log.finished and i >= len(items):
+            raise StopIteration
+        return WAIT
+
+    def _next_counted(self) -> Any:
+        """`_next_ready` that counts public entries (ids) for `after` and for entries."""
+        if self._pending is not None:
+            raise self._pending
+        items = self._items
+        names = self._names
+        everything = self._everything
+        after = self._after
+        i = self._index
+        eid = self._id
+        n = len(items)
+        try:
+            while i < n:
+                event = items[i]
+                i += 2
+                if event[0] == "_":
+                    if self._parse_errors and event == PARSE_ERROR:
+                        raise items[i - 1]
+                    continue
+                this = eid
+                eid += 1
+                if event == "error":
+                    value = items[i - 1]
+                    if self._pairs and (everything or "error" in names) and this > after:
+                        self._pending = StopIteration() if self._entries else value
+                        return (this, event, value) if self._entries else (event, value)
+                    raise value
+                if this > after and (everything or event in names):
+                    value = items[i - 1]
+                    if self._entries:
+                        return (this, event, value)
+                    return (event, value) if self._pairs else value
+        finally:
+            self._index = i
+            self._id = eid
+        if self._log.finished and i >= len(items):
+            raise StopIteration
+        return WAIT
+
+
+class AsyncView(_Cursor):
+    """An async view (`Response.get_async_generator()`)."""
+
+    __slots__ = ()
+
+    def __aiter__(self) -> AsyncView:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            try:
+                value = self._next_ready()
+            except StopIteration:
+                raise StopAsyncIteration from None
+            if value is not WAIT:
+                return value
+            await self._engine.advance(self._index)
+
+    async def aclose(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopAsyncIteration()
+
+
+class SyncView(_Cursor):
+    """A sync view (`Response.get_generator()`)."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> SyncView:
+        return self
+
+    def __next__(self) -> Any:
+        while True:
+            value = self._next_ready()
+            if value is not WAIT:
+                return value
+            self._engine.advance_sync(self._index)
+
+    def close(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopIteration()
+
+
+class AsyncEntries(AsyncView):
+    """`(id, event, value)` for every public entry (`Response.aiter_entries()`)."""
+
+    __slots__ = ()
+
+
+class SyncEntries(SyncView):
+    """`(id, event, value)` for every public entry (`Response.iter_entries()`)."""
+
+    __slots__ = ()
