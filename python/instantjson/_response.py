@@ -89,6 +89,8 @@ from ._providers import get_provider
 from ._replay import ReplayLog
 from ._schema import CompiledOutput, compile_output
 from ._sources import AsyncIterSource, HTTPSource, PortalThread, SyncIterSource
+from ._typed import final_data, fold_partial, partial_data  # typed output (#10)
+from ._typed_partial import PartialValue, Throttle  # typed output (#10)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -97,7 +99,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Response", "ViewType"]
 
-ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all"]
+ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all", "typed", "partial"]
 
 _TO_THE_END = sys.maxsize
 _WAIT: Any = object()
@@ -123,6 +125,10 @@ def _selector(type: str, specific: str | Sequence[str] | None) -> tuple[frozense
         return frozenset({"delta"}), False, False
     if type in ("instant", "streaming_parse"):
         return frozenset({"instant"}), False, True
+    if type == "typed":  # typed output (#10)
+        return frozenset({"typed"}), False, True
+    if type == "partial":  # typed output (#10): folded by _PartialView
+        return frozenset({"instant", "typed"}), True, True
     if type == "original":
         return _ORIGINAL, False, False
     if type == "all":
@@ -130,7 +136,9 @@ def _selector(type: str, specific: str | Sequence[str] | None) -> tuple[frozense
     if type == "specific":
         names = [specific] if isinstance(specific, str) else list(specific or DEFAULT_SPECIFIC)
         return frozenset(names), True, False
-    raise ValueError(f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original or all")
+    raise ValueError(
+        f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original, all, typed or partial"
+    )
 
 
 def _current_token() -> anyio.lowlevel.EventLoopToken | None:
@@ -189,6 +197,8 @@ class Response:
         self._read_scope: anyio.CancelScope | None = None
         self._closed = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
+        if output is not None:  # typed output (#10)
+            pipeline.attach_output(output)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -532,17 +542,31 @@ class Response:
 
     # ------------------------------------------------------------------ views
     def get_async_generator(
-        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None
+        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None, *, throttle: float = 0.0
     ) -> AsyncIterator[Any]:
         """Replay the response from its first event, live: see the class docstring for `type`.
+        `type="partial"`: the live partial value, at most once per network read and per
+        `throttle` seconds (the last one is the final data).
 
         The view is a plain async iterator (not an async generator): leaving it with `break` needs
         no `aclose()` and leaves nothing for the garbage collector, on asyncio and trio alike."""
+        if type == "partial":  # typed output (#10)
+            return _AsyncPartialView(self, *_selector(type, specific), False, throttle=throttle)
+        self._check_typed(type)
         return _AsyncView(self, *_selector(type, specific), type == "all")
 
-    def get_generator(self, type: ViewType = "delta", specific: str | Sequence[str] | None = None) -> Iterator[Any]:
+    def get_generator(
+        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None, *, throttle: float = 0.0
+    ) -> Iterator[Any]:
         """Sync twin of `get_async_generator()`; works from plain code and inside a running loop."""
+        if type == "partial":  # typed output (#10)
+            return _SyncPartialView(self, *_selector(type, specific), False, throttle=throttle)
+        self._check_typed(type)
         return _SyncView(self, *_selector(type, specific), type == "all")
+
+    def _check_typed(self, type: str) -> None:
+        if type == "typed" and self._output is None:  # typed output (#10)
+            raise TypeError('type="typed" needs an output spec: agent.output(Model), Response.from_stream(output=...)')
 
     # ------------------------------------------------------------------ getters
     async def _drain(self) -> None:
@@ -562,13 +586,17 @@ class Response:
         self._check(partial)
         return self._pipeline.adapter.text
 
-    def _data(self, partial: bool) -> Any:
+    def _data(self, partial: bool, raw: bool = True) -> Any:
         self._check(partial)
         pipeline = self._pipeline
         if partial:
+            if not raw and pipeline.typed is not None:  # typed output (#10): what validated
+                return partial_data(self._log.items)
             return pipeline.snapshot
         if pipeline.parse_error is not None:
             raise pipeline.parse_error
+        if not raw and pipeline.typed is not None:  # typed output (#10)
+            return final_data(pipeline.typed, pipeline.final_value)
         return pipeline.final_value
 
     def _meta(self, partial: bool) -> dict[str, Any] | None:
@@ -585,12 +613,15 @@ class Response:
         await self._drain()
         return self._text(partial)
 
-    async def async_get_data(self, *, partial: bool = False) -> Any:
-        """The parsed structured answer (the instant parser's final value; waits for the end).
-        `partial=True`: once the response has ended (normally, with an error, or closed), the value
-        as far as it arrived (the parser's `snapshot()`, jsonriver rules), instead of raising."""
+    async def async_get_data(self, *, partial: bool = False, raw: bool = False) -> Any:
+        """The structured answer (waits for the end): with an output spec, validated (a model
+        instance for a model or type; the checked JSON for a JSON Schema or dict spec), or
+        `OutputValidationError` listing every error with its path; else the parsed JSON.
+        `raw=True`: the plain JSON as parsed. `partial=True`: once the response has ended
+        (normally, with an error, or closed), the value as far as it arrived (jsonriver rules;
+        with an output spec, its completed valid values validated), instead of raising."""
         await self._drain()
-        return self._data(partial)
+        return self._data(partial, raw)
 
     async def async_get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
         """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end).
@@ -599,21 +630,21 @@ class Response:
         return self._meta(partial)
 
     async def async_get_data_object(self) -> Any:
-        """The structured answer validated into the pydantic model given to `output()`."""
-        data = await self.async_get_data()
-        if self._output is None:
+        """The structured answer validated into the pydantic model given to `output()` (an alias
+        of `async_get_data()` for such an output)."""
+        if self._output is None or self._output.model is None:
             raise TypeError("async_get_data_object() needs an output() given as a pydantic model class")
-        return self._output.validate(data)
+        return await self.async_get_data()
 
     def get_text(self, *, partial: bool = False) -> str:
         """Sync twin of `async_get_text()`."""
         self._drain_sync()
         return self._text(partial)
 
-    def get_data(self, *, partial: bool = False) -> Any:
+    def get_data(self, *, partial: bool = False, raw: bool = False) -> Any:
         """Sync twin of `async_get_data()`."""
         self._drain_sync()
-        return self._data(partial)
+        return self._data(partial, raw)
 
     def get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
         """Sync twin of `async_get_meta()`."""
@@ -622,10 +653,9 @@ class Response:
 
     def get_data_object(self) -> Any:
         """Sync twin of `async_get_data_object()`."""
-        data = self.get_data()
-        if self._output is None:
+        if self._output is None or self._output.model is None:
             raise TypeError("get_data_object() needs an output() given as a pydantic model class")
-        return self._output.validate(data)
+        return self.get_data()
 
 
 class _View:
@@ -726,6 +756,66 @@ class _SyncView(_View):
     def close(self) -> None:
         """Stop this view (nothing to release; the response goes on for the others)."""
         self._pending = StopIteration()
+
+
+class _PartialView(_View):
+    """Typed output (#10): folds instant and typed events into a `PartialValue` and yields it
+    when the log has nothing more for now (at most once per network read) and the throttle
+    allows; the last one, at the end, is the final data."""
+
+    __slots__ = ("_partial", "_throttle")
+
+    def __init__(self, *args: Any, throttle: float = 0.0) -> None:
+        super().__init__(*args)
+        self._partial = PartialValue()
+        self._throttle = Throttle(throttle)
+
+    def _next_partial(self) -> Any:
+        partial = self._partial
+        while True:
+            try:
+                item = self._next_ready()
+            except StopIteration:
+                if partial.changed:
+                    return partial.value
+                raise
+            if item is _WAIT:
+                if partial.changed and self._throttle.due():
+                    self._throttle.mark()
+                    return partial.value
+                return _WAIT
+            fold_partial(partial, item)
+
+
+class _AsyncPartialView(_PartialView):
+    __slots__ = ()
+
+    def __aiter__(self) -> _AsyncPartialView:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            try:
+                value = self._next_partial()
+            except StopIteration:
+                raise StopAsyncIteration from None
+            if value is not _WAIT:
+                return value
+            await self._response._advance(self._index)  # pyright: ignore[reportPrivateUsage]
+
+
+class _SyncPartialView(_PartialView):
+    __slots__ = ()
+
+    def __iter__(self) -> _SyncPartialView:
+        return self
+
+    def __next__(self) -> Any:
+        while True:
+            value = self._next_partial()
+            if value is not _WAIT:
+                return value
+            self._response._advance_sync(self._index)  # pyright: ignore[reportPrivateUsage]
 
 
 def _finalize(source: _Source, portal: PortalThread) -> None:
