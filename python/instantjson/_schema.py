@@ -94,10 +94,22 @@ class CompiledOutput:
 
 
 def is_json_schema(spec: Mapping[str, Any]) -> bool:
-    """True when a dict reads as a JSON Schema rather than a dict spec."""
-    if isinstance(spec.get("type"), str):
-        return all(not isinstance(v, tuple) for v in spec.values())
-    return any(key in spec for key in _SCHEMA_KEYS) and all(not isinstance(v, tuple) for v in spec.values())
+    """True when a dict reads as a JSON Schema rather than a dict spec: it has a string `type`
+    or a schema keyword, and no Python type or tuple anywhere (a dict spec's leaves are
+    `(type, "description")` tuples or types, so `{"items": [{"name": (str, "N")}]}` is a spec)."""
+    if _has_python(spec, 0):
+        return False
+    return isinstance(spec.get("type"), str) or any(key in spec for key in _SCHEMA_KEYS)
+
+
+def _has_python(value: Any, depth: int) -> bool:
+    if isinstance(value, (tuple, type)) or depth > 64:
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_python(v, depth + 1) for v in value.values())  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return any(_has_python(v, depth + 1) for v in value)  # pyright: ignore[reportUnknownVariableType]
+    return False
 
 
 def _is_pydantic_model(spec: Any) -> bool:

@@ -240,7 +240,7 @@ class TypedTracker:
             if where.inserts:
                 typed_keys = list(keys)
                 for shift, position in enumerate(where.inserts):
-                    typed_keys.insert(position + shift + 1, 0)
+                    typed_keys.insert(position + shift, 0)
                 tkeys = tuple(typed_keys)
                 self._complete(node, tkeys, format_path(tkeys), _wildcard(tkeys), ev.value, out)
             else:

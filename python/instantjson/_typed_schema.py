@@ -10,7 +10,7 @@ Errors are dicts shaped like pydantic's (`type`, `loc`, `msg`, `input`), with py
 type names (`int_parsing`, `missing`, `extra_forbidden`, `enum`, ...).
 
 Lax (default) coercions, as pydantic's lax mode does them: an integer from a string of one
-(`"5"`) or from a whole float (`5.0`), a number from a numeric string, a boolean from `"true"`,
+(`"5"`), from a whole float (`5.0`) or from a boolean, a number from a numeric string or a boolean, a boolean from `"true"`,
 `"false"`, `"yes"`, `"no"`, `"on"`, `"off"`, `"1"`, `"0"`, `"t"`, `"f"`, `"y"`, `"n"` (any case) or
 from 0 and 1; plus a number where a string is expected becomes its JSON text and one value
 where an array is expected becomes a one-item array. `strict=True`: none of them.
@@ -162,6 +162,8 @@ class _Checker:
             if type(value) is int:
                 return value
             if not strict:
+                if type(value) is bool:
+                    return int(value)
                 if type(value) is float and math.isfinite(value) and value.is_integer():
                     return int(value)
                 if isinstance(value, str):
@@ -182,6 +184,8 @@ class _Checker:
         elif name == "number":
             if type(value) in (int, float):
                 return value
+            if not strict and type(value) is bool:
+                return float(value)
             if not strict and isinstance(value, str):
                 try:
                     number = float(value.strip())
