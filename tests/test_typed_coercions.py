@@ -31,7 +31,10 @@ class Order(BaseModel):
 
 
 ORDER_SCHEMA = Order.model_json_schema()
-ORDER_SPEC = {"items": [{"name": (str, "N"), "qty": (int, "Q"), "price": (float, "P"), "ok": (bool, "OK")}], "notes": [str]}
+ORDER_SPEC = {
+    "items": [{"name": (str, "N"), "qty": (int, "Q"), "price": (float, "P"), "ok": (bool, "OK")}],
+    "notes": [str],
+}
 SPECS = {"model": Order, "schema": ORDER_SCHEMA, "dict_spec": ORDER_SPEC}
 
 
