@@ -12,8 +12,9 @@ type names (`int_parsing`, `missing`, `extra_forbidden`, `enum`, ...).
 Lax (default) coercions, as pydantic's lax mode does them: an integer from a string of one
 (`"5"`), from a whole float (`5.0`) or from a boolean, a number from a numeric string or a
 boolean, a boolean from `"true"`, `"false"`, `"yes"`, `"no"`, `"on"`, `"off"`, `"1"`, `"0"`,
-`"t"`, `"f"`, `"y"`, `"n"` (any case) or from 0 and 1; plus a number where a string is expected becomes its JSON text and one value
-where an array is expected becomes a one-item array. `strict=True`: none of them.
+`"t"`, `"f"`, `"y"`, `"n"` (any case) or from 0 and 1; plus a number where a string is
+expected becomes its JSON text and one value where an array is expected becomes a one-item
+array. `strict=True`: none of them.
 
 The seed's dict spec (`{"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}`) is
 compiled to its JSON Schema (`_schema.spec_to_schema`) and checked the same way, except that
