@@ -120,7 +120,8 @@ def test_json_schema_checker_agrees_with_pydantic(seed: int) -> None:
             assert by_schema.value == as_json(by_model.value)
         else:
             assert {e["type"] for e in by_schema.error.errors} <= {  # type: ignore[union-attr]
-                e["type"] for e in by_model.error.errors  # type: ignore[union-attr]
+                e["type"]
+                for e in by_model.error.errors  # type: ignore[union-attr]
             } | {"string_type", "int_type", "float_type", "bool_type"}
 
 
