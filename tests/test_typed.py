@@ -316,6 +316,6 @@ def test_import_instantjson_does_not_import_pydantic() -> None:
 
 def test_typed_event_is_frozen() -> None:
     typed, _ = track(int, ["1"])
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         typed[0].value = 2  # type: ignore[misc]
     assert compile_plan(Plan).root.kind == OBJECT and compile_plan(list[int]).root.kind == LIST

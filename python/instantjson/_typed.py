@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ._exceptions import OutputValidationError
 
@@ -101,9 +101,8 @@ class TypedPlan:
     strict: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TypedEvent:
-    """A value the output schema names, complete and validated.
+class TypedEvent(NamedTuple):
+    """A value the output schema names, complete and validated (frozen; a named tuple).
 
     `path`, `keys`, `wildcard_path` locate it as in `InstantEvent` (the root: `""`, `()`);
     `value` is the validated value (a model instance for a model, converted scalars) or None

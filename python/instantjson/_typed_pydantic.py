@@ -78,9 +78,11 @@ def plan_from_type(tp: Any, *, strict: bool = False) -> Node:
 
 
 def _validator(adapter: TypeAdapter[Any], *, strict: bool, leaf: bool) -> Any:
-    validate_python = adapter.validate_python
+    # the adapter's core validator, called directly (TypeAdapter's wrappers cost more than a
+    # small value's validation)
+    validate_python = adapter.validator.validate_python
     if strict and leaf:
-        validate_json = adapter.validate_json
+        validate_json = adapter.validator.validate_json
         dumps = json.dumps
 
         def validate_strict(value: Any) -> Any:
