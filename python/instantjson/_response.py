@@ -165,7 +165,9 @@ class Response:
     `get_async_generator(type="delta")` answer text pieces; `"instant"` / `"streaming_parse"`
     `InstantEvent`s of the structured answer; `"specific", specific=[names]` `(event, value)`
     pairs; `"original"` raw provider payloads; `"all"` every `(event, value)`, the instant
-    events as `("instant", InstantEvent)`.
+    events as `("instant", InstantEvent)`. With an output spec (typed output): `"typed"`
+    `TypedEvent`s, each named value validated once as it completes; `"partial"` the live partial
+    value (`throttle=` seconds between yields).
 
     Getters (sync twins without `async_`): `async_get_text()`, `async_get_data()`,
     `async_get_meta()`, each waiting for the end, each with `partial=True` to get what arrived
@@ -214,7 +216,8 @@ class Response:
         of byte chunks), or the decoded payloads (dicts, or an official SDK's chunk objects, sync
         or async stream). `provider` picks the wire format: `"openai"` (Chat Completions and
         compatibles), `"openai-responses"`, `"anthropic"`, `"ollama"` (native NDJSON) or
-        `"gemini"`. `output` (a spec as for `Agent.output()`) enables `async_get_data_object()`.
+        `"gemini"`. `output` (a spec as for `Agent.output()`) enables typed output: the `"typed"`
+        view and validated getters.
         Wire bytes must contain the provider's terminal marker; a payload source's end counts as
         the end of the body (Chat Completions' `[DONE]` is not a payload, so there the end is the
         marker; the other APIs' terminal events are payloads and must be among them)."""
