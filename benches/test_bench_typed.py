@@ -266,7 +266,7 @@ def _record(
 def _warm_up(fn: Callable[[Sequence[str], Step], tuple[Any, float | None]], chunks: Sequence[str], want: Step) -> None:
     try:
         fn(chunks[:50], want)
-    except Exception:  # noqa: BLE001 - a prefix is not a whole answer; only the warm-up matters
+    except Exception:  # a prefix is not a whole answer; only the warm-up matters
         pass
 
 
