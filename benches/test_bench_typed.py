@@ -134,7 +134,7 @@ def run_instantjson(chunks: Sequence[str], want: Step) -> tuple[Any, float | Non
     tracker = TypedTracker(compile_plan(Plan))
     for chunk in chunks:
         typed = tracker.feed(parser.feed(chunk))
-        if first is None and any(t.keys == ("steps", 0) for t in typed):
+        if first is None and typed and any(t.keys == ("steps", 0) for t in typed):
             first = time.process_time() - start
         if parser.done and not tracker.root_done:
             typed += tracker.finish_root(parser.value)

@@ -183,22 +183,24 @@ class TypedTracker:
 
     `feed(events)` returns the typed events of the named values these events completed;
     `finish_root(value)` the root's (once the root closed: the parser's `done`). Errors stay in
-    the events; `errors` lists every invalid value's error in order."""
+    the events; `errors` lists every invalid value's error in order.
 
-    __slots__ = ("_children", "_where", "errors", "plan", "root_done", "root_event")
+    Done events come in post-order (every child before its container), so the results of the
+    named values not yet taken by their container form a stack: a container takes the entries
+    one level deeper than itself from its top. No per-container dict, no path slicing."""
+
+    __slots__ = ("_stack", "_where", "errors", "plan", "root_done", "root_event")
 
     def __init__(self, plan: TypedPlan) -> None:
         self.plan = plan
         self._where: dict[str, _Where] = {}
-        self._children: dict[tuple[str | int, ...], dict[str | int, tuple[Any, Invalid | None]]] = {}
+        # (depth, key, value for the container, error) of completed named values
+        self._stack: list[tuple[int, str | int, Any, Invalid | None]] = []
         self.errors: list[OutputValidationError] = []
         self.root_done = False
         self.root_event: TypedEvent | None = None
 
     def _locate(self, keys: tuple[str | int, ...], wildcard: str) -> _Where:
-        where = self._where.get(wildcard)
-        if where is not None:
-            return where
         node: Node | None = self.plan.root
         inserts: list[int] = []
         for position, key in enumerate(keys):
@@ -228,22 +230,35 @@ class TypedTracker:
     def feed(self, events: list[Any]) -> list[TypedEvent]:
         """The typed events of the named values these instant events completed."""
         out: list[TypedEvent] = []
+        where_cache = self._where
         for ev in events:
             if ev.event_type != "done":
                 continue
-            keys: tuple[str | int, ...] = ev.keys
-            where = self._locate(keys, ev.wildcard_path)
+            wildcard = ev.wildcard_path
+            where = where_cache.get(wildcard)
+            if where is None:
+                where = self._locate(ev.keys, wildcard)
             node = where.node
             if node is None:
                 continue
             if where.inserts:
-                typed_keys = list(keys)
+                typed_keys = list(ev.keys)
                 for shift, position in enumerate(where.inserts):
                     typed_keys.insert(position + shift, 0)
                 tkeys = tuple(typed_keys)
                 self._complete(node, tkeys, format_path(tkeys), _wildcard(tkeys), ev.value, out)
+            elif node.kind == LEAF and not node.raw_input:  # the common case, inlined
+                keys = ev.keys
+                raw = ev.value
+                try:
+                    value = node.validate(raw)
+                except Invalid as exc:
+                    self._invalid(node, keys, ev.path, wildcard, raw, exc, out)
+                else:
+                    self._stack.append((len(keys), keys[-1], value, None))
+                    out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
             else:
-                self._complete(node, keys, ev.path, ev.wildcard_path, ev.value, out)
+                self._complete(node, ev.keys, ev.path, wildcard, ev.value, out)
         return out
 
     def finish_root(self, value: Any) -> list[TypedEvent]:
@@ -256,6 +271,15 @@ class TypedTracker:
         self.root_event = out[-1]
         return out
 
+    def _take_children(self, depth: int) -> list[tuple[int, str | int, Any, Invalid | None]]:
+        stack = self._stack
+        i = len(stack)
+        while i and stack[i - 1][0] > depth:
+            i -= 1
+        children = stack[i:]
+        del stack[i:]
+        return [c for c in children if c[0] == depth + 1]
+
     def _complete(
         self,
         node: Node,
@@ -266,70 +290,75 @@ class TypedTracker:
         out: list[TypedEvent],
     ) -> None:
         kind = node.kind
-        if (
-            kind == LIST
-            and node.single_to_list
-            and not isinstance(raw, list)
-            and raw is not None
-            and node.item is not None
-        ):
+        depth = len(keys)
+        single = kind == LIST and node.single_to_list and raw is not None and not isinstance(raw, list)
+        if single and node.item is not None:
             # one value where a list is expected: complete its implicit item first
             item_keys = (*keys, 0)
             self._complete(node.item, item_keys, format_path(item_keys), _wildcard(item_keys), raw, out)
-            children = self._children.pop(keys, None)
-            raw_for_list: Any = [raw]
-            value, error = self._validate_container(node, raw_for_list, children)
+            value, error = self._validate_container(node, [raw], self._take_children(depth))
         elif kind == LEAF:
             try:
                 value, error = node.validate(raw), None
             except Invalid as exc:
                 value, error = None, exc
         else:
-            children = self._children.pop(keys, None)
-            value, error = self._validate_container(node, raw, children)
-        if keys:
-            parent = keys[:-1]
-            slot = self._children.get(parent)
-            if slot is None:
-                slot = self._children[parent] = {}
-            slot[keys[-1]] = (raw if node.raw_input else value, error)
-        exc: OutputValidationError | None = None
+            value, error = self._validate_container(node, raw, self._take_children(depth))
         if error is not None:
-            exc = OutputValidationError.from_errors(path, raw, error.errors)
-            if error.cause is not None:
-                exc.__cause__ = error.cause
-            self.errors.append(exc)
-        out.append(TypedEvent(path, keys, wildcard, value, raw, exc))
+            self._invalid(node, keys, path, wildcard, raw, error, out)
+            return
+        if keys:
+            self._stack.append((depth, keys[-1], raw if node.raw_input else value, None))
+        out.append(_new_event(TypedEvent, (path, keys, wildcard, value, raw, None)))
+
+    def _invalid(
+        self,
+        node: Node,
+        keys: tuple[str | int, ...],
+        path: str,
+        wildcard: str,
+        raw: Any,
+        error: Invalid,
+        out: list[TypedEvent],
+    ) -> None:
+        if keys:
+            self._stack.append((len(keys), keys[-1], raw, error))
+        exc = OutputValidationError.from_errors(path, raw, error.errors)
+        if error.cause is not None:
+            exc.__cause__ = error.cause
+        self.errors.append(exc)
+        out.append(_new_event(TypedEvent, (path, keys, wildcard, None, raw, exc)))
 
     def _validate_container(
-        self, node: Node, raw: Any, children: dict[str | int, tuple[Any, Invalid | None]] | None
+        self, node: Node, raw: Any, children: list[tuple[int, str | int, Any, Invalid | None]]
     ) -> tuple[Any, Invalid | None]:
         if children:
             failed: list[dict[str, Any]] = []
-            for key, (_, child_error) in children.items():
+            for _, key, _, child_error in children:
                 if child_error is not None:
                     failed += [{**e, "loc": (key, *e.get("loc", ()))} for e in child_error.errors]
             if failed:
                 return None, Invalid(failed)
+        substituted: Any = raw
         if children and not node.whole:
-            substituted: Any
             if isinstance(raw, list):
                 substituted = list(raw)  # pyright: ignore[reportUnknownArgumentType]
-                for index, (child_value, _) in children.items():
-                    if isinstance(index, int) and index < len(substituted):
+                n = len(substituted)
+                for _, index, child_value, _ in children:
+                    if isinstance(index, int) and index < n:
                         substituted[index] = child_value
             elif isinstance(raw, dict):
                 substituted = dict(raw)  # pyright: ignore[reportUnknownArgumentType]
-                for key, (child_value, _) in children.items():
+                for _, key, child_value, _ in children:
                     substituted[key] = child_value
-            else:
-                substituted = raw
-        else:
-            substituted = raw
         try:
             return node.validate(substituted), None
         except Invalid as exc:
             return None, exc
+
+
+_new_event: Any = tuple.__new__
+"""Builds a `TypedEvent` from its six fields without the named tuple's Python `__new__`."""
 
 
 def final_data(tracker: TypedTracker, raw: Any) -> Any:
