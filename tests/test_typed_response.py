@@ -258,3 +258,22 @@ def test_readme_example() -> None:
     exec(compile(code, str(readme), "exec", dont_inherit=True), namespace)
     assert namespace["plan"].steps[0].owner == "Growth marketer"
     assert namespace["seen"][:2] == ["title", "summary"]
+
+
+def test_sync_partial_view_and_partial_getter_after_a_cut() -> None:
+    value = plan_value(6)
+    answer = json.dumps(value)
+    with MockLLMServer(answer=answer, chunk=(2, 5), delay=0.001) as server:
+        response = typed_response(server)
+        shots = [copy.deepcopy(jsonish(v)) for v in response.get_generator(type="partial")]
+        assert shots[-1] == value and response.get_data() == Plan.model_validate(value)
+    with MockLLMServer(answer=answer, chunk=(2, 5), fault="cut", fault_after=120) as server:
+        response = typed_response(server)
+        with pytest.raises(Exception):  # noqa: B017 - the transport error of a cut connection
+            response.get_data()
+        partial = response.get_data(partial=True)
+        raw = response.get_data(raw=True, partial=True)
+    # what arrived: completed steps validated, the open one as the parser's snapshot has it
+    complete = [s for s in partial["steps"] if isinstance(s, Step)]
+    assert complete and complete == [Step.model_validate(s) for s in value["steps"][: len(complete)]]
+    assert len(raw["steps"]) >= len(complete) and raw["title"] == value["title"]

@@ -594,7 +594,7 @@ class Response:
         pipeline = self._pipeline
         if partial:
             if not raw and pipeline.typed is not None:  # typed output (#10): what validated
-                return partial_data(self._log.items)
+                return partial_data(pipeline.snapshot, self._log.items)
             return pipeline.snapshot
         if pipeline.parse_error is not None:
             raise pipeline.parse_error

@@ -383,13 +383,15 @@ def fold_partial(partial: Any, item: tuple[str, Any]) -> None:
         partial.apply_instant(value)
 
 
-def partial_data(items: Any) -> Any:
-    """The partial value a `type="partial"` view ends with, from a response's log items: what
-    arrived, its completed valid values validated (`async_get_data(partial=True)`)."""
+def partial_data(snapshot: Any, items: Any) -> Any:
+    """`async_get_data(partial=True)` for a typed output: the parser's snapshot (jsonriver
+    rules) with every completed valid value replaced by its validated form (`items`: the log)."""
+    import copy
+
     from ._typed_partial import PartialValue
 
-    partial = PartialValue()
-    for item in items:
-        if item[0] in ("instant", "typed"):
-            fold_partial(partial, item)
+    partial = PartialValue.from_value(copy.deepcopy(snapshot))
+    for event, value in items:
+        if event == "typed":
+            partial.apply_typed(value)
     return partial.value

@@ -35,6 +35,14 @@ class PartialValue:
         self._open: Any = None  # the last delta event of the string being written
         self.changed = False
 
+    @classmethod
+    def from_value(cls, value: Any) -> PartialValue:
+        """A partial value that starts from `value` (None: nothing yet), to update in place."""
+        partial = cls()
+        if value is not None:
+            partial._root = value
+        return partial
+
     def _container(self, keys: tuple[str | int, ...]) -> Any:
         """The container that holds `keys[-1]`, created as needed; None when the shape differs."""
         if self._root is _MISSING:
