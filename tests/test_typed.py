@@ -319,3 +319,23 @@ def test_typed_event_is_frozen() -> None:
     with pytest.raises(AttributeError):
         typed[0].value = 2  # type: ignore[misc]
     assert compile_plan(Plan).root.kind == OBJECT and compile_plan(list[int]).root.kind == LIST
+
+
+class Opaque:
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+
+class WithArbitrary(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    thing: Opaque
+
+
+def test_field_pydantic_validates_only_inside_its_model() -> None:
+    # TypeAdapter(Opaque) cannot be built alone: the field gets no event, its model validates it
+    typed, _ = track(WithArbitrary, ['{"name": "n", ', '"thing": 1}'])
+    assert [t.path for t in typed] == ["name", ""]
+    assert not typed[-1].is_valid  # an int is not an Opaque instance: pydantic's own verdict
+    assert typed[-1].error is not None and typed[-1].error.errors[0]["loc"] == ("thing",)

@@ -277,3 +277,18 @@ def test_sync_partial_view_and_partial_getter_after_a_cut() -> None:
     complete = [s for s in partial["steps"] if isinstance(s, Step)]
     assert complete and complete == [Step.model_validate(s) for s in value["steps"][: len(complete)]]
     assert len(raw["steps"]) >= len(complete) and raw["title"] == value["title"]
+
+
+@pytest.mark.parametrize("on_invalid", ["event", "abort"])
+def test_answer_invalid_only_as_a_whole(on_invalid: Literal["event", "abort"]) -> None:
+    """The root is the first invalid value (missing fields), found when the answer ends."""
+    with MockLLMServer(answer='{"title": "t"}', chunk=(1, 3)) as server:
+        response = typed_response(server, on_invalid=on_invalid)
+        events: list[TypedEvent] = []
+        with pytest.raises(OutputValidationError) as info:
+            for ev in response.get_generator(type="typed"):
+                events.append(ev)
+            response.get_data()
+        assert [ev.path for ev in events] == ["title", ""]
+        assert {e["loc"] for e in info.value.errors} == {("summary",), ("steps",)}
+        assert response.get_data(raw=True, partial=True) == {"title": "t"}

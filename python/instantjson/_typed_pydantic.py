@@ -184,7 +184,10 @@ class _Builder:
                     extra.append(Field(discriminator=info.discriminator))
                 if extra:
                     annotation = Annotated[(annotation, *extra)]  # pyright: ignore[reportInvalidTypeArguments]
-                child = self.node(annotation, strict)
+                try:
+                    child = self.node(annotation, strict)
+                except Exception:  # a type pydantic validates only inside its model: no event of its own
+                    continue
                 node.fields[alias or name] = child
                 if alias and by_name:
                     node.fields[name] = child
