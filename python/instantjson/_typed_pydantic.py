@@ -35,7 +35,7 @@ import dataclasses
 import json
 import types
 import typing
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, Field, RootModel, TypeAdapter, ValidationError
 from pydantic.functional_validators import BeforeValidator, PlainValidator, WrapValidator
@@ -89,7 +89,7 @@ def _validator(adapter: TypeAdapter[Any], *, strict: bool, leaf: bool) -> Any:
             try:
                 return validate_json(dumps(value, ensure_ascii=False), strict=True)
             except ValidationError as exc:
-                raise Invalid(exc.errors(include_url=False), exc) from None
+                raise Invalid(cast("list[dict[str, Any]]", exc.errors(include_url=False)), exc) from None
 
         return validate_strict
 
@@ -102,7 +102,7 @@ def _validator(adapter: TypeAdapter[Any], *, strict: bool, leaf: bool) -> Any:
                     return validate_python(json.dumps(value))
                 except ValidationError:
                     pass
-            raise Invalid(exc.errors(include_url=False), exc) from None
+            raise Invalid(cast("list[dict[str, Any]]", exc.errors(include_url=False)), exc) from None
 
     return validate
 
@@ -120,7 +120,8 @@ class _Builder:
             key, seen = None, None
         if seen is not None:
             return seen
-        base, metadata = tp, ()
+        base: Any = tp
+        metadata: tuple[Any, ...] = ()
         if get_origin(tp) is Annotated:
             base, *rest = get_args(tp)
             metadata = tuple(rest)
