@@ -105,7 +105,8 @@ def test_instantjson(benchmark: Any, server: MockLLMServer) -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(text)
             tg.start_soon(instant)
-        return await response.async_get_data()
+        plan = await response.async_get_data()  # typed output (#10): the validated Plan
+        return plan.model_dump()
 
     assert run(benchmark, server, "instantjson", main, rounds=10) == answer
 

@@ -27,6 +27,7 @@ from ._core import parse_partial as parse_partial
 from ._exceptions import DeadlineExceededError as DeadlineExceededError
 from ._exceptions import FramingError as FramingError
 from ._exceptions import InstantJSONError as InstantJSONError
+from ._exceptions import OutputValidationError as OutputValidationError
 from ._exceptions import ParseError as ParseError
 from ._exceptions import ProviderError as ProviderError
 from ._exceptions import ProviderStatusError as ProviderStatusError
@@ -42,6 +43,7 @@ from ._providers.ollama import Ollama as Ollama
 from ._providers.openai import OpenAICompatible as OpenAICompatible
 from ._providers.openai_responses import OpenAIResponses as OpenAIResponses
 from ._response import Response as Response
+from ._typed import TypedEvent as TypedEvent
 
 __all__ = [
     "Agent",
@@ -59,6 +61,7 @@ __all__ = [
     "Ollama",
     "OpenAICompatible",
     "OpenAIResponses",
+    "OutputValidationError",
     "ParseError",
     "ProviderError",
     "ProviderStatusError",
@@ -70,6 +73,7 @@ __all__ = [
     "SSEDecoder",
     "StreamIncompleteError",
     "UnknownPayloadWarning",
+    "TypedEvent",
     "__version__",
     "loads",
     "parse_partial",

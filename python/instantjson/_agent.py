@@ -36,7 +36,7 @@ key is stored and ignored. Each `create_agent()` snapshots the settings of that 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from ._client import open_stream
 from ._pipeline import Pipeline
@@ -69,12 +69,19 @@ class Agent:
         self._input = text if isinstance(text, str) else str(text)
         return self
 
-    def output(self, spec: Any) -> Agent:
+    def output(self, spec: Any, *, on_invalid: Literal["event", "abort"] = "event", strict: bool = False) -> Agent:
         """Ask the next request for structured output: the seed's dict spec
         (`{"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}`), a pydantic model
-        class, or a JSON Schema. It becomes a prompt instruction and, with the model's
-        `structured="native"`, the provider's structured-output parameter too."""
-        self._output = compile_output(spec)
+        class, any type a `pydantic.TypeAdapter` takes (`list[Step]`, a `TypedDict`, a
+        dataclass), or a JSON Schema. It becomes a prompt instruction and, with the model's
+        `structured="native"`, the provider's structured-output parameter too.
+
+        Each value the schema names is validated once, when it completes (`type="typed"` views).
+        `on_invalid="event"` (default): an invalid value's typed event carries its error and the
+        stream goes on (`async_get_data()` raises `OutputValidationError` at the end);
+        `"abort"`: the first invalid value ends the response at once (the request is closed).
+        `strict=True` turns the lenient coercions off (`"5"` for an int, one object for a list)."""
+        self._output = compile_output(spec, on_invalid=on_invalid, strict=strict)
         return self
 
     def prompt(self) -> Prompt:

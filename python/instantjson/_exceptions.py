@@ -11,6 +11,8 @@ InstantJSONError
 ├── ResponseClosedError                           the response was closed (aclose()) before its end
 ├── DeadlineExceededError(..., TimeoutError)      the response did not end within its total deadline
 └── ReplayOverflowError                           a bounded replay log is full
+├── ReplayOverflowError                           a bounded replay log is full
+└── OutputValidationError(InstantJSONError, ValueError)  a value broke the output schema: path, raw, errors
 ```
 
 Transport failures (`httpx.TransportError` and its subclasses: connect errors, read timeouts,
@@ -26,6 +28,7 @@ __all__ = [
     "DeadlineExceededError",
     "FramingError",
     "InstantJSONError",
+    "OutputValidationError",
     "ParseError",
     "ProviderError",
     "ProviderStatusError",
@@ -145,3 +148,45 @@ class DeadlineExceededError(InstantJSONError, TimeoutError):
     byte every second): the request is closed and every consumer gets the events before this
     error, then it. The read timeout bounds the silence between two reads; this bounds the
     whole response."""
+
+
+class OutputValidationError(InstantJSONError, ValueError):
+    """A value of the structured answer does not match the output schema given to `output()`.
+
+    `path` is where the value is (`"steps[2]"`, `""` for the whole answer), `raw` the JSON value
+    as the model wrote it, and `errors` pydantic's error dicts (`type`, `loc` relative to `path`,
+    `msg`, `input`; for a JSON Schema or dict spec, dicts of the same shape). A typed event of an
+    invalid value carries it; `async_get_data()` raises the whole answer's one (every error, each
+    with its `loc`); with `output(..., on_invalid="abort")` the first one ends the response. Fix
+    the prompt or the schema, or read `async_get_data(raw=True)` for the JSON as it came.
+    """
+
+    def __init__(
+        self, message: str, *, path: str = "", raw: Any = None, errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.raw = raw
+        self.errors: list[dict[str, Any]] = list(errors or [])
+
+    @classmethod
+    def from_errors(cls, path: str, raw: Any, errors: list[dict[str, Any]]) -> OutputValidationError:
+        """The error of the value at `path`, with a message naming its first errors."""
+        where = path or "the answer"
+        count = len(errors)
+        lines = []
+        for error in errors[:3]:
+            loc = ".".join(str(part) for part in error.get("loc", ()))
+            lines.append(f"  {loc or '(value)'}: {error.get('msg', error.get('type', 'invalid'))}")
+        more = f"\n  ... and {count - 3} more" if count > 3 else ""
+        noun = "error" if count == 1 else "errors"
+        message = f"{count} validation {noun} in {where}:\n" + "\n".join(lines) + more
+        return cls(message, path=path, raw=raw, errors=errors)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_output_error, (self.message, self.path, self.raw, self.errors))
+
+
+def _rebuild_output_error(message: str, path: str, raw: Any, errors: list[dict[str, Any]]) -> OutputValidationError:
+    return OutputValidationError(message, path=path, raw=raw, errors=errors)

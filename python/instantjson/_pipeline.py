@@ -23,6 +23,11 @@ finished at `done` (a call that sent no arguments counts as `{}`; a call the ada
 in `extra {"incomplete_tool_calls"}` is not completed, so no done event claims its value).
 Arguments that are not JSON only stop that call's events: they never fail the answer's data.
 
+Typed output (#10, `_typed.py`): with an output spec attached (`attach_output`), the main
+parser's events also go through a `TypedTracker`, and its `("typed", TypedEvent)` items follow
+the instant events that completed them; with `on_invalid="abort"` the first invalid value ends
+the stream with its `OutputValidationError` (the response then closes the request).
+
 The final value and the partial snapshot are computed here, in the puller's thread, when the
 stream ends, so getters in other threads never touch the parser.
 """
@@ -39,6 +44,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ._providers import ProviderAdapter
+    from ._schema import CompiledOutput
+    from ._typed import TypedTracker
 
 __all__ = ["Pipeline"]
 
@@ -82,6 +89,30 @@ class Pipeline:
         self._tools: dict[Any, _ToolParser] = {}
         self._ndjson = framing == "ndjson"
         self._since_boundary = 0  # an upper bound of the bytes the decoder holds for its next frame
+        self.typed: TypedTracker | None = None  # typed output (#10)
+        self._abort_invalid = False
+
+    def attach_output(self, output: CompiledOutput) -> None:
+        """Typed output (#10): validate the answer's named values as they complete."""
+        from ._typed import TypedTracker
+
+        self.typed = TypedTracker(output.plan())
+        self._abort_invalid = output.on_invalid == "abort"
+
+    def _feed_typed(self, events: list[Any], out: list[Item]) -> bool:
+        """Typed output (#10): append the typed events these instant events completed (the root
+        once the parser is done). True when an invalid value aborted the stream."""
+        tracker = self.typed
+        assert tracker is not None
+        typed = tracker.feed(events) if events else []
+        if not tracker.root_done and self.parser.done:
+            typed += tracker.finish_root(self.parser.value)
+        for event in typed:
+            out.append(("typed", event))
+            if event.error is not None and self._abort_invalid:
+                self._absorb(self.adapter.fail(event.error) or [("error", event.error)], out)
+                return True
+        return False
 
     @property
     def ended(self) -> bool:
@@ -207,6 +238,8 @@ class Pipeline:
                     else:
                         for ev in events:  # usually 0 or 1: a plain loop beats a comprehension or zip
                             append(("instant", ev))
+                        if self.typed is not None and self._feed_typed(events, out):  # typed output (#10)
+                            return
             elif event in _PLAIN:
                 append(item)
             elif event == "tool_calls":
@@ -219,7 +252,8 @@ class Pipeline:
                         if tool is not None:
                             tool.failed = True
                 elif event == "done":
-                    self._finish_parser(out)
+                    if self._finish_parser(out):  # typed output (#10): aborted
+                        return
                     self._finish_tools(out)
                 elif event == "error":
                     self.error = item[1]
@@ -253,15 +287,21 @@ class Pipeline:
             else:
                 out += [("instant", ev) for ev in events]
 
-    def _finish_parser(self, out: list[Item]) -> None:
+    def _finish_parser(self, out: list[Item]) -> bool:
+        """Finish the main parser; True when a typed output aborted the stream (#10)."""
+        aborted = False
         if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
             try:
-                out += [("instant", ev) for ev in self.parser.finish()]
+                events = self.parser.finish()
+                out += [("instant", ev) for ev in events]
                 self.final_value = self.parser.value
             except ParseError as exc:
                 self.parse_error = exc
                 out.append((PARSE_ERROR, exc))
+            else:
+                aborted = self.typed is not None and self._feed_typed(events, out)  # typed output (#10)
         self._keep_snapshot()
+        return aborted
 
     def _keep_snapshot(self) -> None:
         try:

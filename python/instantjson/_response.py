@@ -37,7 +37,17 @@ from ._pipeline import Pipeline
 from ._providers import get_provider
 from ._schema import CompiledOutput, compile_output
 from ._sources import AsyncIterSource, HTTPSource, SyncIterSource
-from ._views import AsyncEntries, AsyncView, SyncEntries, SyncView, ViewType, select
+from ._typed import final_data, partial_data  # typed output (#10)
+from ._views import (
+    AsyncEntries,
+    AsyncPartialView,
+    AsyncView,
+    SyncEntries,
+    SyncPartialView,
+    SyncView,
+    ViewType,
+    select,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -57,7 +67,9 @@ class Response:
     `get_async_generator(type="delta")` answer text pieces; `"instant"` / `"streaming_parse"`
     `InstantEvent`s of the structured answer; `"specific", specific=[names]` `(event, value)`
     pairs; `"original"` raw provider payloads; `"all"` every `(event, value)`, the instant
-    events as `("instant", InstantEvent)`.
+    events as `("instant", InstantEvent)`. With an output spec (typed output): `"typed"`
+    `TypedEvent`s, each named value validated once as it completes; `"partial"` the live partial
+    value (`throttle=` seconds between yields).
 
     Event ids: the id of an event is its 0-based position in what `type="all"` yields for this
     response (every public `(event, value)`, instant events and the error included). Every view
@@ -92,6 +104,8 @@ class Response:
             # dropped mid-stream without aclose(): cut the connection (no loop call is possible
             # from a finalizer, except into the helper thread)
             weakref.finalize(self, _dropped, engine)
+        if output is not None:  # typed output (#10)
+            pipeline.attach_output(output)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -107,7 +121,8 @@ class Response:
         of byte chunks), or the decoded payloads (dicts, or an official SDK's chunk objects, sync
         or async stream). `provider` picks the wire format: `"openai"` (Chat Completions and
         compatibles), `"openai-responses"`, `"anthropic"`, `"ollama"` (native NDJSON) or
-        `"gemini"`. `output` (a spec as for `Agent.output()`) enables `async_get_data_object()`.
+        `"gemini"`. `output` (a spec as for `Agent.output()`) enables typed output: the `"typed"`
+        view and validated getters.
         Wire bytes must contain the provider's terminal marker; a payload source's end counts as
         the end of the body (Chat Completions' `[DONE]` is not a payload, so there the end is the
         marker; the other APIs' terminal events are payloads and must be among them)."""
@@ -186,20 +201,41 @@ class Response:
 
     # ------------------------------------------------------------------ views
     def get_async_generator(
-        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None, *, after: int | None = None
+        self,
+        type: ViewType = "delta",
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
     ) -> AsyncIterator[Any]:
         """Replay the response from its first event (or after the event with id `after`), live:
-        see the class docstring for `type` and for ids.
+        see the class docstring for `type` and for ids. `type="partial"`: the live partial value,
+        at most once per network read and per `throttle` seconds (the last one is the final data).
 
         The view is a plain async iterator (not an async generator): leaving it with `break` needs
         no `aclose()` and leaves nothing for the garbage collector, on asyncio and trio alike."""
+        if type == "partial":  # typed output (#10)
+            return AsyncPartialView(self, self._engine, select(type, specific), after, throttle=throttle)
+        self._check_typed(type)
         return AsyncView(self, self._engine, select(type, specific), after)
 
     def get_generator(
-        self, type: ViewType = "delta", specific: str | Sequence[str] | None = None, *, after: int | None = None
+        self,
+        type: ViewType = "delta",
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
     ) -> Iterator[Any]:
         """Sync twin of `get_async_generator()`; works from plain code and inside a running loop."""
+        if type == "partial":  # typed output (#10)
+            return SyncPartialView(self, self._engine, select(type, specific), after, throttle=throttle)
+        self._check_typed(type)
         return SyncView(self, self._engine, select(type, specific), after)
+
+    def _check_typed(self, type: str) -> None:
+        if type == "typed" and self._output is None:  # typed output (#10)
+            raise TypeError('type="typed" needs an output spec: agent.output(Model), Response.from_stream(output=...)')
 
     def aiter_entries(self, after: int | None = None) -> AsyncIterator[tuple[int, str, Any]]:
         """`(id, event, value)` for every public event (what `type="all"` yields, with its id),
@@ -230,13 +266,17 @@ class Response:
         self._check(partial)
         return self._pipeline.adapter.text
 
-    def _data(self, partial: bool) -> Any:
+    def _data(self, partial: bool, raw: bool = True) -> Any:
         self._check(partial)
         pipeline = self._pipeline
         if partial:
+            if not raw and pipeline.typed is not None:  # typed output (#10): what validated
+                return partial_data(pipeline.snapshot, self._log.items)
             return pipeline.snapshot
         if pipeline.parse_error is not None:
             raise pipeline.parse_error
+        if not raw and pipeline.typed is not None:  # typed output (#10)
+            return final_data(pipeline.typed, pipeline.final_value)
         return pipeline.final_value
 
     def _meta(self, partial: bool) -> dict[str, Any] | None:
@@ -253,12 +293,15 @@ class Response:
         await self._drain()
         return self._text(partial)
 
-    async def async_get_data(self, *, partial: bool = False) -> Any:
-        """The parsed structured answer (the instant parser's final value; waits for the end).
-        `partial=True`: once the response has ended (normally, with an error, or closed), the value
-        as far as it arrived (the parser's `snapshot()`, jsonriver rules), instead of raising."""
+    async def async_get_data(self, *, partial: bool = False, raw: bool = False) -> Any:
+        """The structured answer (waits for the end): with an output spec, validated (a model
+        instance for a model or type; the checked JSON for a JSON Schema or dict spec), or
+        `OutputValidationError` listing every error with its path; else the parsed JSON.
+        `raw=True`: the plain JSON as parsed. `partial=True`: once the response has ended
+        (normally, with an error, or closed), the value as far as it arrived (jsonriver rules;
+        with an output spec, its completed valid values validated), instead of raising."""
         await self._drain()
-        return self._data(partial)
+        return self._data(partial, raw)
 
     async def async_get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
         """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end).
@@ -267,21 +310,21 @@ class Response:
         return self._meta(partial)
 
     async def async_get_data_object(self) -> Any:
-        """The structured answer validated into the pydantic model given to `output()`."""
-        data = await self.async_get_data()
-        if self._output is None:
+        """The structured answer validated into the pydantic model given to `output()` (an alias
+        of `async_get_data()` for such an output)."""
+        if self._output is None or self._output.model is None:
             raise TypeError("async_get_data_object() needs an output() given as a pydantic model class")
-        return self._output.validate(data)
+        return await self.async_get_data()
 
     def get_text(self, *, partial: bool = False) -> str:
         """Sync twin of `async_get_text()`."""
         self._drain_sync()
         return self._text(partial)
 
-    def get_data(self, *, partial: bool = False) -> Any:
+    def get_data(self, *, partial: bool = False, raw: bool = False) -> Any:
         """Sync twin of `async_get_data()`."""
         self._drain_sync()
-        return self._data(partial)
+        return self._data(partial, raw)
 
     def get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
         """Sync twin of `async_get_meta()`."""
@@ -290,10 +333,9 @@ class Response:
 
     def get_data_object(self) -> Any:
         """Sync twin of `async_get_data_object()`."""
-        data = self.get_data()
-        if self._output is None:
+        if self._output is None or self._output.model is None:
             raise TypeError("get_data_object() needs an output() given as a pydantic model class")
-        return self._output.validate(data)
+        return self.get_data()
 
 
 def _dropped(engine: Engine) -> None:

@@ -8,9 +8,13 @@ Three spellings are accepted:
   (`str`, `int`, `float`, `bool`, `list`, `dict`, `None`) or their names (`"str"`,
   `"integer"`, ...); anything else becomes an unconstrained value with the type's name in
   its description.
-* a pydantic model class (pydantic is optional: it is never imported unless you pass one);
-  `async_get_data_object()` then validates the data into an instance.
+* a pydantic model class, or any type a `pydantic.TypeAdapter` takes (`list[Step]`, a
+  `TypedDict`, a dataclass); pydantic is optional: it is never imported unless you pass one.
+  `async_get_data()` then returns the validated object.
 * a JSON Schema dict (recognised by a string `type`, `$schema`, `properties`, `$defs`, ...).
+
+Each becomes a typed-output plan too (`_typed.py`): the `type="typed"` view's events, the
+validated `async_get_data()`, `on_invalid` and `strict`.
 
 The instruction asks for one JSON value and shows the schema; with `structured="native"` the
 schema also goes into the provider's structured-output parameter.
@@ -20,8 +24,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from ._typed import TypedPlan
 
 __all__ = ["CompiledOutput", "compile_output", "is_json_schema"]
 
@@ -58,12 +65,26 @@ _SCHEMA_KEYS: Final = frozenset(
 @dataclass(frozen=True)
 class CompiledOutput:
     """An output spec ready for a request: `schema` (JSON Schema), `instruction` (prompt text),
-    `name` (for `response_format`) and `model` (the pydantic class, when one was given)."""
+    `name` (for `response_format`) and `model` (the pydantic class, when one was given).
+    Typed output (`_typed.py`): `spec` (what `output()` got), `on_invalid`, `strict`, and
+    `plan()`, the validation plan, compiled on first use and kept."""
 
     schema: dict[str, Any]
     instruction: str
     name: str = "output"
     model: Any = None
+    spec: Any = None
+    on_invalid: Literal["event", "abort"] = "event"
+    strict: bool = False
+    _plan: list[TypedPlan] = field(default_factory=list["TypedPlan"], repr=False, compare=False)
+
+    def plan(self) -> TypedPlan:
+        """The typed-output plan of `spec` (pydantic is imported only for a Python type)."""
+        if not self._plan:
+            from ._typed import compile_plan
+
+            self._plan.append(compile_plan(self.spec if self.spec is not None else self.schema, strict=self.strict))
+        return self._plan[0]
 
     def validate(self, data: Any) -> Any:
         """The pydantic instance for `data` (requires a model spec)."""
@@ -73,35 +94,69 @@ class CompiledOutput:
 
 
 def is_json_schema(spec: Mapping[str, Any]) -> bool:
-    """True when a dict reads as a JSON Schema rather than a dict spec."""
-    if isinstance(spec.get("type"), str):
-        return all(not isinstance(v, tuple) for v in spec.values())
-    return any(key in spec for key in _SCHEMA_KEYS) and all(not isinstance(v, tuple) for v in spec.values())
+    """True when a dict reads as a JSON Schema rather than a dict spec: it has a string `type`
+    or a schema keyword, and no Python type or tuple anywhere (a dict spec's leaves are
+    `(type, "description")` tuples or types, so `{"items": [{"name": (str, "N")}]}` is a spec)."""
+    if _has_python(spec, 0):
+        return False
+    return isinstance(spec.get("type"), str) or any(key in spec for key in _SCHEMA_KEYS)
+
+
+def _has_python(value: Any, depth: int) -> bool:
+    if isinstance(value, (tuple, type)) or depth > 64:
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_python(v, depth + 1) for v in value.values())  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return any(_has_python(v, depth + 1) for v in value)  # pyright: ignore[reportUnknownVariableType]
+    return False
 
 
 def _is_pydantic_model(spec: Any) -> bool:
     return isinstance(spec, type) and hasattr(spec, "model_json_schema") and hasattr(spec, "model_validate")
 
 
-def compile_output(spec: Any) -> CompiledOutput:
-    """Compile a dict spec, a pydantic model class or a JSON Schema (see the module docs)."""
+def compile_output(
+    spec: Any, *, on_invalid: Literal["event", "abort"] = "event", strict: bool = False
+) -> CompiledOutput:
+    """Compile a dict spec, a pydantic model class, any type a `pydantic.TypeAdapter` takes, or
+    a JSON Schema (see the module docs). `on_invalid` and `strict`: see `Agent.output()`."""
+    if on_invalid not in ("event", "abort"):
+        raise ValueError(f'on_invalid must be "event" or "abort", not {on_invalid!r}')
     if isinstance(spec, CompiledOutput):
         return spec
+    typed = {"on_invalid": on_invalid, "strict": strict}
     if _is_pydantic_model(spec):
         schema: dict[str, Any] = spec.model_json_schema()
         name = _schema_name(getattr(spec, "__name__", "output"))
-        return CompiledOutput(schema, _instruction(schema), name, spec)
+        return CompiledOutput(schema, _instruction(schema), name, spec, spec, **typed)  # pyright: ignore[reportArgumentType]
     if isinstance(spec, Mapping):
         if is_json_schema(spec):  # pyright: ignore[reportUnknownArgumentType]
             schema = dict(spec)  # pyright: ignore[reportUnknownArgumentType]
             name = _schema_name(str(schema.get("title", "output")))
-            return CompiledOutput(schema, _instruction(schema), name)
+            return CompiledOutput(schema, _instruction(schema), name, None, schema, **typed)  # pyright: ignore[reportArgumentType]
         schema = spec_to_schema(spec)
-        return CompiledOutput(schema, _instruction(schema))
+        return CompiledOutput(schema, _instruction(schema), "output", None, dict(spec), **typed)  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
     if isinstance(spec, list):
         schema = spec_to_schema(spec)
-        return CompiledOutput(schema, _instruction(schema))
-    raise TypeError(f"output() takes a dict spec, a pydantic model class or a JSON Schema, not {type(spec).__name__}")
+        return CompiledOutput(schema, _instruction(schema), "output", None, spec, **typed)  # pyright: ignore[reportArgumentType]
+    if _is_type_like(spec):  # list[Step], a TypedDict, a dataclass, int, ...: pydantic's TypeAdapter
+        from pydantic import TypeAdapter
+
+        schema = TypeAdapter(spec).json_schema()
+        name = _schema_name(getattr(spec, "__name__", "output"))
+        return CompiledOutput(schema, _instruction(schema), name, None, spec, **typed)  # pyright: ignore[reportArgumentType]
+    raise TypeError(
+        "output() takes a dict spec, a pydantic model class, a type (list[Step], a TypedDict, a dataclass) "
+        f"or a JSON Schema, not {type(spec).__name__}"
+    )
+
+
+def _is_type_like(spec: Any) -> bool:
+    """A class or a typing construct (`list[Step]`, `Optional[X]`, `Annotated[...]`)."""
+    from typing import get_origin
+
+    return isinstance(spec, type) or get_origin(spec) is not None
 
 
 def spec_to_schema(spec: Any) -> dict[str, Any]:

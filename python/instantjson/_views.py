@@ -22,15 +22,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._parts import PARSE_ERROR
+from ._typed import fold_partial  # typed output (#10)
+from ._typed_partial import PartialValue, Throttle  # typed output (#10)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ._engine import Engine
 
-__all__ = ["DEFAULT_SPECIFIC", "WAIT", "AsyncEntries", "AsyncView", "SyncEntries", "SyncView", "ViewType", "select"]
+__all__ = [
+    "DEFAULT_SPECIFIC",
+    "WAIT",
+    "AsyncEntries",
+    "AsyncPartialView",
+    "AsyncView",
+    "SyncEntries",
+    "SyncPartialView",
+    "SyncView",
+    "ViewType",
+    "select",
+]
 
-ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all"]
+ViewType = Literal["delta", "instant", "streaming_parse", "specific", "original", "all", "typed", "partial"]
 
 WAIT: Final[Any] = object()
 """What `_Cursor._next_ready` returns when the log holds nothing more for the view yet."""
@@ -56,6 +69,10 @@ def select(type: str, specific: str | Sequence[str] | None = None) -> Selector:
         return Selector(frozenset({"delta"}), False, False)
     if type in ("instant", "streaming_parse"):
         return Selector(frozenset({"instant"}), False, True)
+    if type == "typed":  # typed output (#10)
+        return Selector(frozenset({"typed"}), False, True)
+    if type == "partial":  # typed output (#10): folded by the partial views
+        return Selector(frozenset({"instant", "typed"}), True, True)
     if type == "original":
         return Selector(_ORIGINAL, False, False)
     if type == "all":
@@ -63,7 +80,9 @@ def select(type: str, specific: str | Sequence[str] | None = None) -> Selector:
     if type == "specific":
         names = [specific] if isinstance(specific, str) else list(specific or DEFAULT_SPECIFIC)
         return Selector(frozenset(names), True, False)
-    raise ValueError(f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original or all")
+    raise ValueError(
+        f"unknown view type {type!r}: use delta, instant, streaming_parse, specific, original, all, typed or partial"
+    )
 
 
 class _Cursor:
@@ -227,3 +246,77 @@ class SyncEntries(SyncView):
     """`(id, event, value)` for every public entry (`Response.iter_entries()`)."""
 
     __slots__ = ()
+
+
+class _PartialCursor(_Cursor):
+    """Typed output (#10): folds instant and typed events into a `PartialValue` and yields it
+    when the log has nothing more for now (at most once per network read) and the throttle
+    allows; the last one, at the end, is the final data."""
+
+    __slots__ = ("_partial", "_throttle")
+
+    def __init__(
+        self, owner: object, engine: Engine, selector: Selector, after: int | None = None, *, throttle: float = 0.0
+    ) -> None:
+        super().__init__(owner, engine, selector, after)
+        self._partial = PartialValue()
+        self._throttle = Throttle(throttle)
+
+    def _next_partial(self) -> Any:
+        partial = self._partial
+        while True:
+            try:
+                item = self._next_ready()
+            except StopIteration:
+                if partial.changed:
+                    return partial.value
+                raise
+            if item is WAIT:
+                if partial.changed and self._throttle.due():
+                    self._throttle.mark()
+                    return partial.value
+                return WAIT
+            fold_partial(partial, item)
+
+
+class AsyncPartialView(_PartialCursor):
+    """`type="partial"` (`Response.get_async_generator()`)."""
+
+    __slots__ = ()
+
+    def __aiter__(self) -> AsyncPartialView:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            try:
+                value = self._next_partial()
+            except StopIteration:
+                raise StopAsyncIteration from None
+            if value is not WAIT:
+                return value
+            await self._engine.advance(self._index)
+
+    async def aclose(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopAsyncIteration()
+
+
+class SyncPartialView(_PartialCursor):
+    """`type="partial"` (`Response.get_generator()`)."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> SyncPartialView:
+        return self
+
+    def __next__(self) -> Any:
+        while True:
+            value = self._next_partial()
+            if value is not WAIT:
+                return value
+            self._engine.advance_sync(self._index)
+
+    def close(self) -> None:
+        """Stop this view (nothing to release; the response goes on for the others)."""
+        self._pending = StopIteration()
