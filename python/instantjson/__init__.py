@@ -27,6 +27,7 @@ from ._core import parse_partial as parse_partial
 from ._exceptions import FramingError as FramingError
 from ._exceptions import InstantJSONError as InstantJSONError
 from ._exceptions import ParseError as ParseError
+from ._exceptions import ProducerLostError as ProducerLostError
 from ._exceptions import ProviderError as ProviderError
 from ._exceptions import ProviderStatusError as ProviderStatusError
 from ._exceptions import ProviderStreamError as ProviderStreamError
@@ -55,6 +56,7 @@ __all__ = [
     "OpenAICompatible",
     "OpenAIResponses",
     "ParseError",
+    "ProducerLostError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",

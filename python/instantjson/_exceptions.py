@@ -9,7 +9,8 @@ InstantJSONError
 │   └── ProviderStreamError                       an error inside a 200 stream: code
 ├── StreamIncompleteError(ProviderStreamError)    the stream ended without its terminal marker
 ├── ResponseClosedError                           the response was closed (aclose()) before its end
-└── ReplayOverflowError                           a bounded replay log is full
+├── ReplayOverflowError                           a bounded replay log is full
+└── ProducerLostError                             a shared response's publisher died (instantjson.redis)
 ```
 
 Transport failures (`httpx.TransportError` and its subclasses: connect errors, read timeouts,
@@ -25,6 +26,7 @@ __all__ = [
     "FramingError",
     "InstantJSONError",
     "ParseError",
+    "ProducerLostError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",
@@ -127,3 +129,16 @@ class ResponseClosedError(InstantJSONError):
 
 class ReplayOverflowError(InstantJSONError):
     """A response created with a bounded replay log (`max_parts`) received more parts than it holds."""
+
+
+class ProducerLostError(InstantJSONError):
+    """The process publishing a shared response (`instantjson.redis`) stopped before its end: it
+    died, hung, or lost Redis for longer than its lease, or it never started after `new_key()`.
+    Consumers of the attached response get every event published before it, then this error
+    (within the store's `producer_timeout`, never a hang); getters raise it, except with
+    `partial=True`. `key` is the stream's key. Nothing is re-requested: start a new response."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key

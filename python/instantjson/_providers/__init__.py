@@ -24,6 +24,7 @@ from typing import Literal
 from ._base import Prompt, ProviderAdapter, ProviderModel
 from .anthropic import Anthropic, AnthropicAdapter
 from .gemini import Gemini, GeminiAdapter
+from .normalized import Normalized, NormalizedAdapter
 from .ollama import Ollama, OllamaAdapter
 from .openai import ChatCompletionsAdapter, OpenAICompatible
 from .openai_responses import OpenAIResponses, ResponsesAdapter
@@ -59,6 +60,7 @@ PROVIDERS: dict[str, ProviderInfo] = {
     "anthropic": ProviderInfo("anthropic", "sse", AnthropicAdapter, Anthropic),
     "ollama": ProviderInfo("ollama", "ndjson", OllamaAdapter, Ollama),
     "gemini": ProviderInfo("gemini", "sse", GeminiAdapter, Gemini),
+    "normalized": ProviderInfo("normalized", "ndjson", NormalizedAdapter, Normalized),  # instantjson's own events
 }
 
 _ALIASES: dict[str, str] = {
