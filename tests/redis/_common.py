@@ -76,17 +76,32 @@ async def after(response: Response, last_id: int) -> AsyncIterator[tuple[int, st
             yield n, event, value
 
 
+SPAWNED: list[subprocess.Popen[str]] = []
+"""Every process `spawn()` started: the tests' fixture kills those still running after each test."""
+
+
 def spawn(*args: str) -> subprocess.Popen[str]:
     """A `_proc.py` role in a new Python process that imports the same instantjson as this one."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, str(PROC), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    SPAWNED.append(process)
+    return process
+
+
+def reap() -> None:
+    """Kill (by pid, each one this test started) what is still running, and wait for them."""
+    while SPAWNED:
+        process = SPAWNED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
 
 
 def read_lines(path: Path) -> list[Any]:

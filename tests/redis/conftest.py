@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.redis._common import reap
 from tests.redis._server import RedisServer
 
 if TYPE_CHECKING:
@@ -37,3 +38,9 @@ def persistent_redis(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # redis-py's client is asyncio's
+
+
+@pytest.fixture(autouse=True)
+def _reap_processes() -> Iterator[None]:
+    yield
+    reap()
