@@ -80,13 +80,18 @@ SPAWNED: list[subprocess.Popen[str]] = []
 """Every process `spawn()` started: the tests' fixture kills those still running after each test."""
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
-    """A `_proc.py` role in a new Python process that imports the same instantjson as this one."""
+def spawn_env() -> dict[str, str]:
+    """The environment of a child Python process that imports the same instantjson as this one."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return env
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    """A `_proc.py` role in a new Python process that imports the same instantjson as this one."""
     process = subprocess.Popen(
         [sys.executable, str(PROC), *args],
-        env=env,
+        env=spawn_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
