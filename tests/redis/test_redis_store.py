@@ -18,6 +18,7 @@ from instantjson.redis import (
     AlreadyPublishedError,
     ForeignStreamError,
     RedisStreams,
+    RedisUnavailableError,
     StreamNotFoundError,
     StreamTrimmedError,
 )
@@ -322,3 +323,26 @@ async def test_trio_gets_a_clear_error(redis_server: RedisServer) -> None:
     store = store_on(redis_server)
     with pytest.raises(RuntimeError, match="runs on asyncio"):
         await store.attach(f"{int(time.time() * 1000):x}.{'4' * 20}").async_get_text()
+
+
+async def test_redis_gone_for_good_is_a_clear_error(persistent_redis: RedisServer) -> None:
+    store = store_on(persistent_redis, producer_timeout=2.0, reconnect_timeout=1.5)
+    with MockLLMServer(answer=ANSWER * 2, chunk=(1, 4), delay=0.01) as mock:
+        key = await store.new_key()
+        remote = store.attach(key)
+        publisher = asyncio.ensure_future(store.publish(response_from(mock), key))
+        seen: list[Any] = []
+        with pytest.raises(RedisUnavailableError, match="did not answer") as consumer_error:
+            async for item in remote.get_async_generator(type="all"):
+                seen.append(item)
+                if len(seen) == 30:
+                    await anyio.to_thread.run_sync(persistent_redis.stop)
+                    stopped = time.monotonic()
+        assert time.monotonic() - stopped < 1.5 + 1.0  # reconnect_timeout, then the error
+        with pytest.raises(RedisUnavailableError, match=r"redis://127\.0\.0\.1") as publisher_error:
+            await asyncio.wait_for(publisher, 10)
+    assert time.monotonic() - stopped < 2 * 1.5 + 1.0  # one lease of retries, a brief give-up
+    assert consumer_error.value.key == key and publisher_error.value.key == key
+    assert isinstance(publisher_error.value.__cause__, Exception)
+    assert len(seen) >= 30
+    assert await remote.async_get_text(partial=True) == "".join(v for e, v in seen if e == "delta")
