@@ -2,7 +2,8 @@
 
 Publishing (`publish(response, key)`) reads the local response's `type="all"` sequence and
 appends it in batches: everything one pull of the response brought (one network read) goes
-into one `XADD` entry, through a Lua script that also checks this publisher still owns the key
+into one `XADD` entry (reads that arrive while an append is in flight go out together in the
+next one), through a Lua script that also checks this publisher still owns the key
 and refreshes its lease. Derived events (`instant`, `typed`) are not published: an attached
 response's own pipeline derives them again from the same items (see
 `instantjson._providers.normalized`), so both sides number their events alike.
@@ -207,7 +208,7 @@ class RedisStreams:
 
             await self._retrying(reserve, what="new_key", key=key, limit=self.lease)
         finally:
-            await client.aclose()
+            await _close(client)
         return key
 
     # ------------------------------------------------------------------ publishing
@@ -238,8 +239,7 @@ class RedisStreams:
                 with anyio.CancelScope(shield=True):
                     await asyncio.gather(refresher, return_exceptions=True)
         finally:
-            with anyio.CancelScope(shield=True):
-                await client.aclose()
+            await _close(client)
 
     async def _claim(self, client: aioredis.Redis, keys: _Keys, token: str) -> None:
         script = client.register_script(_scripts.CLAIM)
@@ -307,13 +307,8 @@ class RedisStreams:
         )
 
     async def _drive(self, client: aioredis.Redis, keys: _Keys, token: str, response: Response) -> None:
-        """Append what the response logged, one batch per pull, then the end.
-
-        The view only waits (it pulls the response when nothing new is logged); the items come
-        from `response.events`, the log, read by index from where the last batch stopped, so one
-        batch holds everything one pull appended. `published` counts the public items read
-        (those a `type="all"` view yields), `yielded` the view's: the view is moved past what
-        was read, then one step more, which waits for the next pull."""
+        """Append what the response logged, one batch per pull (or, while an append is in flight,
+        everything pulled meanwhile: see `_Sender`), then the end."""
         script = client.register_script(_scripts.APPEND)
         lease_ms = int(self.lease * 1000)
         entries = 0
@@ -340,6 +335,20 @@ class RedisStreams:
                 raise self._lost_lease(keys, reply)
             entries += len(payloads)
 
+        sender = _Sender(append)
+        try:
+            await self._read_local(response, sender)
+        finally:
+            await sender.aclose()
+
+    async def _read_local(self, response: Response, sender: _Sender) -> None:
+        """Hand the sender each pull's new items, then the end.
+
+        The view only waits (it pulls the response when nothing new is logged); the items come
+        from `response.events`, the log, read by index from where the last batch stopped, so one
+        batch holds everything one pull appended. `published` counts the public items read
+        (those a `type="all"` view yields), `yielded` the view's: the view is moved past what
+        was read, then one step more, which waits for the next pull."""
         view = response.get_async_generator(type="all")
         pos = 0
         published = 0
@@ -365,7 +374,7 @@ class RedisStreams:
             if failed or final is not None:
                 break
             if batch:
-                await append(batch, "")
+                sender.put(batch)
             try:
                 while yielded <= published:
                     await anext(view)
@@ -377,7 +386,8 @@ class RedisStreams:
         if final is not None and not isinstance(final, StopAsyncIteration) and not failed:
             batch.append(("error", final))  # the view failed without logging it (its loop is gone)
             failed = True
-        await append(batch, "error" if failed else "ok")
+        sender.put(batch)
+        await sender.finish("error" if failed else "ok")
 
     async def _give_up(self, client: aioredis.Redis, keys: _Keys, token: str, exc: BaseException) -> None:
         """Best effort, shielded and brief: end the stream as lost, so consumers stop now rather
@@ -479,8 +489,7 @@ class RedisStreams:
                     if "end" in fields:
                         return
         finally:
-            with anyio.CancelScope(shield=True):
-                await client.aclose()
+            await _close(client)
 
     async def _check_meta(self, client: aioredis.Redis, keys: _Keys) -> None:
         async def call() -> Any:
@@ -507,6 +516,50 @@ class RedisStreams:
                 f"expected {FORMAT!r})",
                 key=keys.key,
             )
+
+
+class _Sender:
+    """Appends batches in a task of its own, so the response is read on while an append is in
+    flight: a batch waits only for the append before it, and what piles up meanwhile (Redis
+    slower than the upstream) goes out together in the next append. Its first failure is raised
+    by the next `put()` or by `finish()`."""
+
+    def __init__(self, append: Callable[[list[Item], str], Awaitable[None]]) -> None:
+        self._append = append
+        self._buffer: list[Item] = []
+        self._end: str | None = None
+        self._wake = asyncio.Event()
+        self._task = asyncio.ensure_future(self._run())
+
+    def put(self, items: list[Item]) -> None:
+        if self._task.done():
+            self._task.result()  # raises its error (it never ends before finish() otherwise)
+        self._buffer += items
+        self._wake.set()
+
+    async def finish(self, end: str) -> None:
+        """Append what is left with the end mark, and wait until it is in Redis."""
+        self._end = end
+        self._wake.set()
+        await asyncio.shield(self._task)
+
+    async def aclose(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            end = self._end
+            batch, self._buffer = self._buffer, []
+            if end is not None:
+                await self._append(batch, end)
+                return
+            if batch:
+                await self._append(batch, "")
 
 
 class _Entries:
@@ -543,6 +596,16 @@ def _producer_lost(keys: _Keys, reason: str, timeout: float) -> ProducerLostErro
     else:
         text = f"the publisher of stream {keys.key} gave up ({reason})"
     return ProducerLostError(text + "; the events before this point are kept", key=keys.key)
+
+
+async def _close(client: aioredis.Redis) -> None:
+    """Close a client's connections, shielded and best effort: the stream's outcome is known by
+    then, and a slow or failed close must not replace it."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await client.aclose()
+        except Exception:
+            pass
 
 
 def _require_asyncio() -> None:
