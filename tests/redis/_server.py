@@ -45,6 +45,7 @@ class RedisServer:
         self.port = free_port()
         self.appendonly = appendonly
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra: list[str] = []
 
     @property
     def url(self) -> str:
@@ -72,6 +73,7 @@ class RedisServer:
             args += ["--appendonly", "yes", "--appendfsync", "always"]
         else:
             args += ["--appendonly", "no"]
+        args += self.extra
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -107,3 +109,28 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+class RedisClusterNode(RedisServer):
+    """A one-node Redis Cluster (every slot on this node): cluster mode's rules hold, such as a
+    script or command touching keys of several slots being refused (CROSSSLOT)."""
+
+    def start(self) -> RedisServer:
+        (self.directory / "nodes.conf").unlink(missing_ok=True)
+        bus = free_port()
+        self.extra = ["--cluster-enabled", "yes", "--cluster-config-file", str(self.directory / "nodes.conf")]
+        self.extra += ["--cluster-port", str(bus)]  # not the default port + 10000, which may not exist
+        super().start()
+        import redis
+
+        client = redis.Redis(port=self.port)
+        try:
+            client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO"):
+                    return self
+                time.sleep(0.05)
+        finally:
+            client.close()
+        raise RuntimeError("the one-node cluster did not reach cluster_state:ok")

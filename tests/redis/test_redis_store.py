@@ -24,8 +24,11 @@ from instantjson.redis import (
 )
 from instantjson.testing import MockLLMServer
 from tests.redis._common import ANSWER, REASONING, TOOL_CALLS, after, collect_all, comparable, response_from
+from tests.redis._server import RedisClusterNode
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.redis._server import RedisServer
 
 pytestmark = pytest.mark.anyio
@@ -346,3 +349,23 @@ async def test_redis_gone_for_good_is_a_clear_error(persistent_redis: RedisServe
     assert isinstance(publisher_error.value.__cause__, Exception)
     assert len(seen) >= 30
     assert await remote.async_get_text(partial=True) == "".join(v for e, v in seen if e == "delta")
+
+
+async def test_redis_cluster(tmp_path: Path) -> None:
+    node = RedisClusterNode(tmp_path).start()
+    try:
+        store = RedisStreams(f"redis://127.0.0.1:{node.port}", cluster=True, ttl=60, producer_timeout=3.0)
+        with MockLLMServer(answer=ANSWER, delay=0.001) as mock:
+            local = response_from(mock)
+            key = await store.new_key()
+            remote = store.attach(key)
+            early = asyncio.ensure_future(collect_all(remote))
+            await store.publish(local, key)
+        got, error = await early
+        assert error is None
+        assert comparable(got) == comparable((await collect_all(local))[0])
+        lost_key = await store.new_key()
+        _, lost = await collect_all(RedisStreams(node.url, cluster=True, producer_timeout=1.0).attach(lost_key))
+        assert isinstance(lost, ProducerLostError)
+    finally:
+        node.stop()

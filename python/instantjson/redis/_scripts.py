@@ -16,7 +16,15 @@ Every script returns a list whose first element is a status word.
 
 from __future__ import annotations
 
-__all__ = ["APPEND", "CLAIM", "LOST", "REFRESH"]
+__all__ = ["APPEND", "CLAIM", "LOST", "REFRESH", "RESERVE"]
+
+RESERVE = """
+redis.call('HSET', KEYS[1], 'format', ARGV[1], 'state', 'reserved', 'entries', 0, 'created', ARGV[2])
+redis.call('SET', KEYS[2], 'reserved', 'PX', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return {'OK'}
+"""
+"""KEYS: meta, lease. ARGV: format, created (ms), lease_ms, ttl."""
 
 CLAIM = """
 local meta, lease = KEYS[1], KEYS[2]

@@ -58,6 +58,10 @@ from ._errors import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
+    from redis.asyncio.cluster import RedisCluster
+
+    _Client = aioredis.Redis | RedisCluster
+
     from .._parts import Item
 
 __all__ = ["FORMAT", "RedisStreams"]
@@ -116,7 +120,8 @@ class RedisStreams:
     MAXLEN ~`; one entry per network read; a trimmed stream can no longer be attached from its
     start). `reconnect_timeout`: how long an attached consumer keeps reconnecting to Redis.
     `prefix`: the first part of the hash tag of the Redis keys (`{prefix:key}:stream`, `:meta`,
-    `:lease`). `client_options`: extra keyword arguments for `redis.asyncio.Redis.from_url`.
+    `:lease`). `cluster=True`: talk to a Redis Cluster (redis-py's `RedisCluster`; a stream's
+    keys share one slot). `client_options`: extra keyword arguments for `redis.asyncio.Redis.from_url`.
     """
 
     def __init__(
@@ -130,6 +135,7 @@ class RedisStreams:
         poll: float | None = None,
         reconnect_timeout: float = 30.0,
         prefix: str = "ij",
+        cluster: bool = False,
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
         if ttl < 1:
@@ -146,13 +152,14 @@ class RedisStreams:
         self.maxlen = int(maxlen)
         self.reconnect_timeout = float(reconnect_timeout)
         self.prefix = prefix
+        self.cluster = cluster
         self._options = dict(client_options or {})
 
     def __repr__(self) -> str:
         return f"RedisStreams({_redact(self.url)!r}, ttl={self.ttl})"
 
     # ------------------------------------------------------------------ connections
-    def _client(self) -> aioredis.Redis:
+    def _client(self) -> _Client:
         options: dict[str, Any] = {
             "decode_responses": True,
             "retry": Retry(NoBackoff(), 0),  # retries are ours: bounded, and appends stay exactly-once
@@ -160,6 +167,10 @@ class RedisStreams:
             "socket_timeout": max(5.0, 4 * self.poll),
         }
         options.update(self._options)
+        if self.cluster:
+            from redis.asyncio.cluster import RedisCluster
+
+            return RedisCluster.from_url(self.url, **options)
         return aioredis.Redis.from_url(self.url, **options)
 
     def _unavailable(self, what: str, key: str | None, exc: BaseException, waited: float) -> RedisUnavailableError:
@@ -195,16 +206,11 @@ class RedisStreams:
         keys = _Keys(self.prefix, key)
         client = self._client()
         try:
+            script = client.register_script(_scripts.RESERVE)
+            args = [FORMAT, now_ms, int(self.lease * 1000), self.ttl]
 
             async def reserve() -> None:
-                async with client.pipeline(transaction=True) as pipe:
-                    pipe.hset(
-                        keys.meta,
-                        mapping={"format": FORMAT, "state": "reserved", "entries": 0, "created": now_ms},
-                    )
-                    pipe.set(keys.lease, "reserved", px=int(self.lease * 1000))
-                    pipe.expire(keys.meta, self.ttl)
-                    await pipe.execute()
+                await script(keys=[keys.meta, keys.lease], args=args)
 
             await self._retrying(reserve, what="new_key", key=key, limit=self.lease)
         finally:
@@ -241,7 +247,7 @@ class RedisStreams:
         finally:
             await _close(client)
 
-    async def _claim(self, client: aioredis.Redis, keys: _Keys, token: str) -> None:
+    async def _claim(self, client: _Client, keys: _Keys, token: str) -> None:
         script = client.register_script(_scripts.CLAIM)
         lease_ms = int(self.lease * 1000)
 
@@ -280,7 +286,7 @@ class RedisStreams:
             key=keys.key,
         )
 
-    async def _keep_lease(self, client: aioredis.Redis, keys: _Keys, token: str) -> None:
+    async def _keep_lease(self, client: _Client, keys: _Keys, token: str) -> None:
         script = client.register_script(_scripts.REFRESH)
         lease_ms = int(self.lease * 1000)
 
@@ -306,7 +312,7 @@ class RedisStreams:
             key=keys.key,
         )
 
-    async def _drive(self, client: aioredis.Redis, keys: _Keys, token: str, response: Response) -> None:
+    async def _drive(self, client: _Client, keys: _Keys, token: str, response: Response) -> None:
         """Append what the response logged, one batch per pull (or, while an append is in flight,
         everything pulled meanwhile: see `_Sender`), then the end."""
         script = client.register_script(_scripts.APPEND)
@@ -389,7 +395,7 @@ class RedisStreams:
         sender.put(batch)
         await sender.finish("error" if failed else "ok")
 
-    async def _give_up(self, client: aioredis.Redis, keys: _Keys, token: str, exc: BaseException) -> None:
+    async def _give_up(self, client: _Client, keys: _Keys, token: str, exc: BaseException) -> None:
         """Best effort, shielded and brief: end the stream as lost, so consumers stop now rather
         than when the lease runs out."""
         with anyio.move_on_after(min(2.0, self.lease), shield=True):
@@ -491,7 +497,7 @@ class RedisStreams:
         finally:
             await _close(client)
 
-    async def _check_meta(self, client: aioredis.Redis, keys: _Keys) -> None:
+    async def _check_meta(self, client: _Client, keys: _Keys) -> None:
         async def call() -> Any:
             return await client.hgetall(keys.meta)
 
@@ -598,7 +604,7 @@ def _producer_lost(keys: _Keys, reason: str, timeout: float) -> ProducerLostErro
     return ProducerLostError(text + "; the events before this point are kept", key=keys.key)
 
 
-async def _close(client: aioredis.Redis) -> None:
+async def _close(client: _Client) -> None:
     """Close a client's connections, shielded and best effort: the stream's outcome is known by
     then, and a slow or failed close must not replace it."""
     with anyio.CancelScope(shield=True):
