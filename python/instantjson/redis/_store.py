@@ -29,6 +29,7 @@ responses from asyncio or with the sync views (their helper thread runs asyncio)
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 import secrets
@@ -78,6 +79,22 @@ _BATCH_EVENTS = 2048
 would otherwise make one huge entry)."""
 _READ_COUNT = 512
 _HEARTBEAT: Final[dict[str, Any]] = {"events": []}
+
+
+def _no_setinfo() -> dict[str, Any]:
+    """Options that skip `CLIENT SETINFO` on each new connection: a round trip, and in redis-py
+    a package-metadata lookup (~1 ms) per connection, for each publish and attach."""
+    from redis.asyncio.connection import AbstractConnection
+
+    params = inspect.signature(AbstractConnection.__init__).parameters
+    if "driver_info" in params:
+        return {"driver_info": None}
+    if "lib_name" in params:
+        return {"lib_name": None, "lib_version": None}
+    return {}  # pragma: no cover - redis-py before CLIENT SETINFO
+
+
+_NO_SETINFO: Final = _no_setinfo()
 
 
 def _redact(url: str) -> str:
@@ -165,6 +182,7 @@ class RedisStreams:
             "retry": Retry(NoBackoff(), 0),  # retries are ours: bounded, and appends stay exactly-once
             "socket_connect_timeout": 5.0,
             "socket_timeout": max(5.0, 4 * self.poll),
+            **_NO_SETINFO,
         }
         options.update(self._options)
         if self.cluster:
