@@ -179,7 +179,7 @@ async def test_publisher_never_started(redis_server: RedisServer) -> None:
     elapsed = time.monotonic() - start
     assert isinstance(error, ProducerLostError) and error.key == key
     assert "no publisher started" in str(error)
-    assert elapsed <= 1.0 + 0.5, elapsed
+    assert elapsed <= 1.0 + 1.0, elapsed  # the bound, plus slack for a loaded machine
     assert [e for e, _ in got] == ["meta", "error"]  # finish_reason "error", then the error
     with pytest.raises(AlreadyPublishedError, match="'lost'"):
         with MockLLMServer(answer=ANSWER) as mock:
@@ -217,7 +217,7 @@ async def test_unknown_and_malformed_keys(redis_server: RedisServer) -> None:
     start = time.monotonic()
     with pytest.raises(StreamNotFoundError, match="never reserved") as info:
         await store.attach(never).async_get_text()
-    assert time.monotonic() - start < 0.5  # at once, not after a timeout
+    assert time.monotonic() - start < 1.0  # at once, not after producer_timeout (3 s)
     assert info.value.expired is False and info.value.key == never
     with pytest.raises(StreamNotFoundError, match="never reserved"):
         with MockLLMServer(answer=ANSWER) as mock:
@@ -289,7 +289,7 @@ async def test_trimmed_stream_is_a_clear_error(redis_server: RedisServer) -> Non
 
 async def test_maxlen_bounds_the_stream(redis_server: RedisServer) -> None:
     store = store_on(redis_server, maxlen=1)
-    with MockLLMServer(answer=ANSWER, chunk=(1, 3), delay=0.002) as mock:
+    with MockLLMServer(answer=ANSWER * 3, chunk=(1, 3), delay=0.002) as mock:
         key = await store.new_key()
         await store.publish(response_from(mock), key)
     client = aioredis.Redis.from_url(redis_server.url)
@@ -305,7 +305,7 @@ async def test_maxlen_bounds_the_stream(redis_server: RedisServer) -> None:
 
 async def test_one_entry_per_network_read(redis_server: RedisServer) -> None:
     store = store_on(redis_server)
-    with MockLLMServer(answer=ANSWER, delay=0.003) as mock:
+    with MockLLMServer(answer=ANSWER, delay=0.005) as mock:
         local = response_from(mock)
         key = await store.new_key()
         await store.publish(local, key)
