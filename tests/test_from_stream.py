@@ -178,7 +178,9 @@ def test_provider_names_and_aliases() -> None:
     body = b'{"model":"m","message":{"role":"assistant","content":"hi"},"done":true,"done_reason":"stop"}\n'
     for name in ("ollama", "OLLAMA"):
         assert Response.from_stream(body, provider=name).get_text() == "hi"
-    with pytest.raises(ValueError, match="known: anthropic, azure-openai, gemini, ollama, openai, openai-responses"):
+    with pytest.raises(
+        ValueError, match="known: anthropic, azure-openai, gemini, normalized, ollama, openai, openai-responses"
+    ):
         Response.from_stream(body, provider="cohere")
     payload = {"type": "response.completed", "response": {"status": "completed", "output": []}}
     assert Response.from_stream([payload], provider="openai_responses").get_meta()["finish_reason"] == "stop"  # type: ignore[index]

@@ -29,6 +29,7 @@ from ._exceptions import FramingError as FramingError
 from ._exceptions import InstantJSONError as InstantJSONError
 from ._exceptions import OutputValidationError as OutputValidationError
 from ._exceptions import ParseError as ParseError
+from ._exceptions import ProducerLostError as ProducerLostError
 from ._exceptions import ProviderError as ProviderError
 from ._exceptions import ProviderStatusError as ProviderStatusError
 from ._exceptions import ProviderStreamError as ProviderStreamError
@@ -63,6 +64,7 @@ __all__ = [
     "OpenAIResponses",
     "OutputValidationError",
     "ParseError",
+    "ProducerLostError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",

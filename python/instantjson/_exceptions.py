@@ -13,6 +13,8 @@ InstantJSONError
 └── ReplayOverflowError                           a bounded replay log is full
 ├── ReplayOverflowError                           a bounded replay log is full
 └── OutputValidationError(InstantJSONError, ValueError)  a value broke the output schema: path, raw, errors
+├── ReplayOverflowError                           a bounded replay log is full
+└── ProducerLostError                             a shared response's publisher died (instantjson.redis)
 ```
 
 Transport failures (`httpx.TransportError` and its subclasses: connect errors, read timeouts,
@@ -30,6 +32,7 @@ __all__ = [
     "InstantJSONError",
     "OutputValidationError",
     "ParseError",
+    "ProducerLostError",
     "ProviderError",
     "ProviderStatusError",
     "ProviderStreamError",
@@ -190,3 +193,16 @@ class OutputValidationError(InstantJSONError, ValueError):
 
 def _rebuild_output_error(message: str, path: str, raw: Any, errors: list[dict[str, Any]]) -> OutputValidationError:
     return OutputValidationError(message, path=path, raw=raw, errors=errors)
+
+
+class ProducerLostError(InstantJSONError):
+    """The process publishing a shared response (`instantjson.redis`) stopped before its end: it
+    died, hung, or lost Redis for longer than its lease, or it never started after `new_key()`.
+    Consumers of the attached response get every event published before it, then this error
+    (within the store's `producer_timeout`, never a hang); getters raise it, except with
+    `partial=True`. `key` is the stream's key. Nothing is re-requested: start a new response."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key

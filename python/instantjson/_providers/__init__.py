@@ -29,6 +29,7 @@ from ._base import Prompt, ProviderAdapter, ProviderModel
 from .anthropic import Anthropic, AnthropicAdapter
 from .azure import AzureOpenAI
 from .gemini import Gemini, GeminiAdapter
+from .normalized import Normalized
 from .ollama import Ollama, OllamaAdapter
 from .openai import ChatCompletionsAdapter, OpenAICompatible
 from .openai_responses import OpenAIResponses, ResponsesAdapter
@@ -72,6 +73,7 @@ MODELS: Final[tuple[type[ProviderModel], ...]] = (
     Anthropic,
     Ollama,
     Gemini,
+    Normalized,  # instantjson's own events (instantjson.redis)
 )
 """Every model class; the registry is built from what each declares."""
 
