@@ -66,14 +66,10 @@ def comparable(items: list[tuple[str, Any]]) -> list[Any]:
     return out
 
 
-async def after(response: Response, last_id: int) -> AsyncIterator[tuple[int, str, Any]]:
+def after(response: Response, last_id: int) -> AsyncIterator[tuple[int, str, Any]]:
     """`(id, event, value)` of `type="all"` after event `last_id` (ids: 0-based positions in that
-    sequence): what `get_async_generator(after=...)` does once the engine has it."""
-    n = -1
-    async for event, value in response.get_async_generator(type="all"):
-        n += 1
-        if n > last_id:
-            yield n, event, value
+    sequence; -1 for everything): the response's own `aiter_entries(after=...)`."""
+    return response.aiter_entries(None if last_id < 0 else last_id)
 
 
 SPAWNED: list[subprocess.Popen[str]] = []

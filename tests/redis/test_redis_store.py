@@ -97,10 +97,11 @@ async def test_resume_after_an_event_id(redis_server: RedisServer) -> None:
         key = await store.new_key()
         publisher = asyncio.ensure_future(store.publish(local, key))
         first: list[tuple[int, str, Any]] = []
-        async for entry in after(store.attach(key), -1):
-            first.append(entry)
-            if len(first) == 40:
-                break  # the browser went away mid-stream
+        async with store.attach(key) as gone:  # the browser went away mid-stream: released
+            async for entry in after(gone, -1):
+                first.append(entry)
+                if len(first) == 40:
+                    break
         rest = [entry async for entry in after(store.attach(key), first[-1][0])]
         await publisher
     full, _ = await collect_all(local)

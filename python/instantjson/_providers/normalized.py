@@ -198,6 +198,12 @@ class NormalizedAdapter(ProviderAdapter):
                 items.append(("error", decode_error(value)))
                 self.ended = True
                 return items
+            elif name == "extra" and isinstance(value, Mapping) and "unknown" in value:
+                # the publisher's adapter met a shape it does not know: warn here too, once
+                unknown: Any = value["unknown"]
+                where = unknown.get("where", "a payload") if isinstance(unknown, Mapping) else "a payload"  # pyright: ignore[reportUnknownMemberType] - decoded JSON
+                self._unknown(str(where), unknown.get("value") if isinstance(unknown, Mapping) else unknown, items)  # pyright: ignore[reportUnknownMemberType] - decoded JSON
+                continue
             items.append((name, value))
         if payload.get("end"):
             self.ended = True
