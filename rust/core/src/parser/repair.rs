@@ -303,7 +303,86 @@ impl Parser {
         if self.state == State::Bare {
             self.end_bare(sink);
         }
+        if self.state == State::Str && self.depth > 0 {
+            self.cut_closers_at_end();
+        }
+        if self.state == State::Key && self.depth > 0 {
+            self.split_open_key(sink);
+        }
         Ok(())
+    }
+
+    /// End of input inside a string whose text ends with the closers of the open containers
+    /// (`{"key": ["value]}`, also before a closing fence): the closing quote was missing there.
+    fn cut_closers_at_end(&mut self) {
+        let text = self.scratch.trim_end();
+        let text = match text.strip_suffix("```") {
+            Some(t) => t.trim_end_matches('`').trim_end(),
+            None => text,
+        };
+        let body = text.trim_end_matches([']', '}']);
+        let closers = &text.as_bytes()[body.len()..];
+        if closers.is_empty() || closers.len() > self.depth {
+            return;
+        }
+        let open = &self.frames[..self.depth];
+        let fits = closers
+            .iter()
+            .zip(open.iter().rev())
+            .all(|(&c, f)| (c == b'}') == f.is_object);
+        if fits {
+            let cut = body.len().max(self.emitted.min(self.scratch.len()));
+            self.scratch.truncate(cut);
+            self.note_value(Repairs::MISSING_CLOSING_QUOTE);
+        }
+    }
+
+    /// End of input inside a key holding a `:` (`{"key:value}`): the key and its value lacked
+    /// their quotes.
+    fn split_open_key<S: Sink>(&mut self, sink: &mut S) {
+        let Some(colon) = self.scratch.find(':') else {
+            return;
+        };
+        let value = self.scratch[colon + 1..]
+            .trim()
+            .trim_end_matches([']', '}'])
+            .trim_end()
+            .to_owned();
+        self.scratch.truncate(colon);
+        self.take_key();
+        sink.begin_string(self.seg());
+        self.note_value(Repairs::MISSING_CLOSING_QUOTE);
+        sink.repaired(std::mem::take(&mut self.value_repairs));
+        sink.end_string(&value, if self.opts.string_deltas { &value } else { "" });
+        self.value_done();
+    }
+
+    /// `""key""` (doubled quotes, as CSV writes them) where a key is expected.
+    fn doubled_key(&mut self, s: &str, i: usize) -> Option<usize> {
+        let b = s.as_bytes();
+        let eof = self.at_eof;
+        match (b.get(i + 1), b.get(i + 2)) {
+            (None, _) | (Some(b'"'), None) if !eof => return Some(self.hold(s, i)),
+            (Some(b'"'), Some(&c)) if is_ident(c) => {}
+            _ => return None,
+        }
+        let end = b.len().min(i + 2 + LOOKAHEAD);
+        let Some(m) = (i + 2..end).find(|&m| matches!(b[m], b'"' | b'\\' | b'\n')) else {
+            return (end == b.len() && !eof).then(|| self.hold(s, i));
+        };
+        match b.get(m + 1) {
+            Some(b'"') if b[m] == b'"' => {}
+            None if !eof && b[m] == b'"' => return Some(self.hold(s, i)),
+            _ => return None,
+        }
+        let key = &s[i + 2..m];
+        if let Some(f) = self.top_mut() {
+            f.key.clear();
+            f.key.push_str(key);
+        }
+        self.note_container(Repairs::KEY_REPAIR);
+        self.state = State::Colon;
+        Some(m + 2)
     }
 
     fn note_value(&mut self, rule: Repairs) {
@@ -327,7 +406,9 @@ impl Parser {
     /// Lenient: the length of the open string's text that no repair can cut any more (without
     /// its trailing whitespace and commas).
     pub(super) fn settled_len(&self) -> usize {
-        let t = self.scratch.trim_end_matches([' ', '\t', '\r', '\n', ',']);
+        let t = self
+            .scratch
+            .trim_end_matches([' ', '\t', '\r', '\n', ',', ']', '}', '`']);
         t.len().max(self.emitted.min(self.scratch.len()))
     }
 
@@ -619,9 +700,23 @@ impl Parser {
                 }
                 b']' | b')' => Some(self.mismatched_closer(c, i, sink)),
                 b'`' => Some(self.fence_closes(i, sink)),
+                b'"' => self.doubled_key(s, i),
                 _ => None,
             }),
             State::AfterValue if self.depth > 0 => self.after_value(s, i, sink),
+            State::Colon if self.top().is_some_and(|f| f.key.starts_with('\u{201c}')) => {
+                // `{“key”: 1}`: slanted quotes around a key.
+                if let Some(f) = self.top_mut() {
+                    let key = f
+                        .key
+                        .trim_start_matches('\u{201c}')
+                        .trim_end_matches('\u{201d}')
+                        .to_owned();
+                    f.key = key;
+                }
+                self.note_container(Repairs::KEY_REPAIR);
+                Ok(None)
+            }
             State::Colon if c != b':' => Ok(self.colon_repair(c, i, sink)),
             _ => Ok(None),
         }
