@@ -324,7 +324,7 @@ impl InstantEvent {
 
     /// Mark a done event's value as repaired (lenient).
     pub fn mark_repaired(&mut self) {
-        if matches!(self.value, EventValue::Done(_)) {
+        if self.delta.is_none() {
             self.repaired = true;
         }
     }
