@@ -315,9 +315,9 @@ impl Parser {
     /// End of input inside a string whose text ends with the closers of the open containers
     /// (`{"key": ["value]}`, also before a closing fence): the closing quote was missing there.
     fn cut_closers_at_end(&mut self) {
-        let text = self.scratch.trim_end();
+        let text = self.scratch.trim_end_matches([' ', '\t', '\r', '\n']);
         let text = match text.strip_suffix("```") {
-            Some(t) => t.trim_end_matches('`').trim_end(),
+            Some(t) => t.trim_end_matches('`').trim_end_matches([' ', '\t', '\r', '\n']),
             None => text,
         };
         let body = text.trim_end_matches([']', '}']);
@@ -597,7 +597,11 @@ impl Parser {
 
     /// The unquoted value is complete: without its trailing whitespace.
     pub(super) fn end_bare<S: Sink>(&mut self, sink: &mut S) {
-        let len = self.scratch.trim_end().len().max(self.emitted.min(self.scratch.len()));
+        let len = self
+            .scratch
+            .trim_end_matches([' ', '\t', '\r', '\n'])
+            .len()
+            .max(self.emitted.min(self.scratch.len()));
         self.scratch.truncate(len);
         self.state = State::Str; // for `end_string`'s bookkeeping
         self.end_string(sink);
@@ -704,19 +708,6 @@ impl Parser {
                 _ => None,
             }),
             State::AfterValue if self.depth > 0 => self.after_value(s, i, sink),
-            State::Colon if self.top().is_some_and(|f| f.key.starts_with('\u{201c}')) => {
-                // `{“key”: 1}`: slanted quotes around a key.
-                if let Some(f) = self.top_mut() {
-                    let key = f
-                        .key
-                        .trim_start_matches('\u{201c}')
-                        .trim_end_matches('\u{201d}')
-                        .to_owned();
-                    f.key = key;
-                }
-                self.note_container(Repairs::KEY_REPAIR);
-                Ok(None)
-            }
             State::Colon if c != b':' => Ok(self.colon_repair(c, i, sink)),
             _ => Ok(None),
         }
@@ -747,6 +738,18 @@ impl Parser {
         let c = b[i];
         let in_object = self.in_object();
         let eof = self.at_eof;
+        if self.state == State::Value && self.top().is_some_and(|f| f.is_object && f.key.starts_with('\u{201c}')) {
+            // `{“key”: 1}`: slanted quotes around a key.
+            if let Some(f) = self.top_mut() {
+                let key = f
+                    .key
+                    .trim_start_matches('\u{201c}')
+                    .trim_end_matches('\u{201d}')
+                    .to_owned();
+                f.key = key;
+            }
+            self.note_container(Repairs::KEY_REPAIR);
+        }
         Ok(Some(match c {
             b'(' => {
                 if self.depth >= self.opts.max_depth {
