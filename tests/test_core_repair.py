@@ -10,6 +10,8 @@ to be moved out of the list). The counts must stay at or above the targets.
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -248,3 +250,36 @@ def test_each_rule(text: str, value: Any, rule: str) -> None:
         p.finish()
         assert canon(p.value) == canon(value), (chunks, p.value)
         assert rule in p.repair_rules, p.repair_rules
+
+
+# --------------------------------------------------------------------------------------------
+# the README part's promises
+
+README = Path(__file__).resolve().parents[1] / "docs" / "readme-parts" / "repair.md"
+
+
+def test_readme_examples_run() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), {})  # the examples assert their own results
+
+
+def test_readme_counts_are_the_tested_ones() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert f"**{MIN_JSON_REPAIR} / 115**" in text
+    assert f"**{MIN_BAML} / 82**" in text
+    for reason in DECLINED_BAML:
+        assert reason in text
+
+
+def test_lookahead_bound_is_64_bytes() -> None:
+    """A quote then whitespace then a word is text, unless the whitespace runs past 64 bytes:
+    then the plain JSON reading (the quote closes) wins."""
+    near = _parse(['["x"' + " " * 10 + 'y"]'])
+    far = _parse(['["x"' + " " * 70 + 'y"]'])
+    assert near == ("ok", canon(['x"' + " " * 10 + "y"]))
+    assert far == ("ok", canon(["x", "y"]))
+    for text in ['["x"' + " " * 70 + 'y"]', '["x"' + " " * 64 + 'y"]', '["x"' + " " * 63 + 'y"]']:
+        whole = _events([text])
+        assert _events(list(text)) == whole
