@@ -3,10 +3,10 @@
 //! Each rule has a name ([`Repairs`]) and is told to the sink (`Sink::repaired`) right before the
 //! done of the value it changed. Some decisions depend on what follows: whether a quote inside a
 //! string closes it (`"say "hi" now"`), whether a comma inside an unquoted value separates
-//! members. Those look at most [`LOOKAHEAD`] bytes ahead; when the bytes have not arrived yet, the
-//! parser holds back the undecided bytes (from the quote or comma on) in `carry` and parses them
-//! with the next piece, so no event is ever emitted that a later byte would take back, and every
-//! chunking gives the same events. At `finish()` the held bytes are parsed knowing the input
+//! members. Those look a bounded way ahead (4 × [`LOOKAHEAD`] bytes); when the bytes have not
+//! arrived yet, the parser holds back the undecided bytes (from the quote or comma on) in `carry`
+//! and parses them with the next piece, so no event is ever emitted that a later byte would take
+//! back, and every chunking gives the same events. At `finish()` the held bytes are parsed knowing the input
 //! ended. Deltas of a lenient string leave out trailing whitespace and commas until text follows
 //! them, because a missing closing quote can still cut the string there.
 //!
@@ -41,7 +41,8 @@ use super::scalar::{number_value, Num};
 use super::{Parser, State, Step};
 use crate::event::{Repairs, Seg, Sink};
 
-/// The most bytes a repair decision reads ahead.
+/// The most bytes one scan of a repair decision reads (a run of whitespace, a key's text); a
+/// decision chains at most four scans, so it reads at most `4 * LOOKAHEAD` bytes ahead.
 pub(super) const LOOKAHEAD: usize = 64;
 
 /// How the open string is quoted.
