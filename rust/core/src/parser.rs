@@ -12,6 +12,7 @@ use crate::options::ParserOptions;
 use crate::utf8::{sequence_len, validate};
 
 mod lenient;
+mod lookahead;
 mod position;
 mod repair;
 mod scalar;
