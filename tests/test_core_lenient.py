@@ -5,23 +5,9 @@ guesses, our lenient mode accepts a fixed list of deviations. IN scope (the DESI
 fences and prose before the root, text after the root (kept in `trailing`), single-quoted strings,
 unquoted keys, trailing commas, `//` and `/* */` comments, True/False/None, raw control characters
 in strings, `\\'` escapes, and truncated input completed at finish() (`truncated` is True).
-OUT of scope, not selected (and why):
-- missing, doubled, slanted or unescaped inner quotes, unquoted *values* (`{"k": value}`),
-  numbers followed by letters, `1/3`, `82_461_110`, `.25`, `1.`, `1e`: json_repair guesses where
-  the string starts or ends; our contract has no such guesses.
-- structural repairs (`[{]`, `{"a": ["b"}`, `["k":"v"}]`, merging objects after the root,
-  `{"k": , ...}` -> ""): guessing again. We stop at the root and keep the rest in `trailing`.
-- several roots combined into a list, or the last root chosen: we take the first root.
-- Python tuples and sets, `#` comments, `...` placeholders, `TRUE`/`Null`: not in DESIGN 2.2.
-- json_repair's `stream_stable=False` keeps a dangling backslash as text and drops `\\n` at the
-  end; DESIGN drops an incomplete escape (the `stream_stable=True` behaviour, which we select).
-- a truncated key or unfinished opening quote that json_repair turns into `["key"]` or drops:
-  DESIGN keeps an open string (`["` -> `[""]`) and drops only incomplete keys.
-- an unknown escape (`\\l`): json_repair keeps the backslash, DESIGN drops it like `\\'`.
-- a closing fence while the root is still open (`{"key": "v"```): json_repair ends the object
-  there; for us the root is not closed, the fence is not JSON, so it is an error.
-- inputs with no JSON at all (`]`, `string`, a bare `True`): json_repair returns "", our outcome
-  there is not specified.
+The repairs beyond that list (missing commas and quotes, unquoted values, loose numbers,
+placeholders, tuples, mismatched closers, ...) and every other json_repair and BAML case, with the
+cases we decline and why, are tested in test_core_repair.py (docs/readme-parts/repair.md).
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ class InstantEvent:
     @property
     def value(self) -> Any:
         """On a delta: the string so far. On done: the complete value."""
+    @property
+    def repaired(self) -> bool:
+        """Lenient: True on the done event of a value a repair rule changed (a guess: distrust it)."""
     def to_dict(self) -> dict[str, Any]:
         """The event as a plain dict (what `python -m instantjson parse` prints)."""
     def __eq__(self, other: object) -> bool: ...
@@ -75,6 +78,12 @@ class InstantParser:
     @property
     def trailing(self) -> str:
         """Lenient: the text after the root value (not parsed)."""
+    @property
+    def repairs(self) -> int:
+        """Lenient: how many repairs were made so far (each repaired value's done has `repaired`)."""
+    @property
+    def repair_rules(self) -> list[str]:
+        """Lenient: the names of the repair rules used so far (docs: the repair rules)."""
     @property
     def done(self) -> bool:
         """True once the root value has closed or finish() was called."""

@@ -124,6 +124,25 @@ def framing_corpus(shared: Path, rng: random.Random) -> int:
     return n
 
 
+def repair_corpus(shared: Path) -> int:
+    """Lenient repairs: the json_repair cases not already in the corpus and BAML's (Apache-2.0)
+    schema-free cases, with their own seed so the files above stay as they were."""
+    rng = random.Random("repair")
+    n = 0
+    cases = json.loads((shared / "conformance/lenient/json_repair.json").read_text())
+    bodies = [c["input"] for i, c in enumerate(cases) if i % 5]
+    bodies += [c["input"] for c in json.loads((shared / "conformance/lenient/baml.json").read_text())]
+    for i, body in enumerate(bodies):
+        data = body.encode()
+        if len(data) > MAX_FILE:
+            continue
+        # lenient, string deltas on or off, chunks of any size, bytes or str
+        flags = (rng.randrange(16) << 4) | rng.choice((0x01, 0x03, 0x09, 0x0B))
+        write("split_invariance", f"lenient_repair_{i:03}.txt", header(flags, rng) + data)
+        n += 1
+    return n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent.parent / "shared")
@@ -134,6 +153,7 @@ def main() -> None:
         (HERE / "corpus" / target).mkdir(parents=True)
     n = parser_corpus(args.shared, rng)
     m = framing_corpus(args.shared, rng)
+    n += repair_corpus(args.shared)
     size = sum(f.stat().st_size for f in (HERE / "corpus").rglob("*") if f.is_file())
     sys.stdout.write(f"split_invariance: {n} files, framing: {m} files, {size / 1024:.0f} KiB\n")
 

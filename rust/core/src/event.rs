@@ -47,6 +47,100 @@ pub trait Sink {
     fn end_string(&mut self, value: &str, last: &str);
     /// A complete scalar at `seg`.
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>);
+    /// Lenient: the value whose done comes next (`end_string`, `scalar` or `end_container`, the
+    /// very next of these calls) was repaired by `rules`. Not called for values no rule touched.
+    #[inline]
+    fn repaired(&mut self, rules: Repairs) {
+        let _ = rules;
+    }
+}
+
+/// The lenient repair rules (docs/readme-parts/repair.md) that changed a value, as a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Repairs(pub u32);
+
+impl Repairs {
+    /// A `,` was missing between two members or items (`{"a": 1 "b": 2}`): on the container.
+    pub const MISSING_COMMA: Repairs = Repairs(1);
+    /// A quote inside a string was taken as text, decided by what follows it (`"say "hi" now"`).
+    pub const UNESCAPED_QUOTE: Repairs = Repairs(1 << 1);
+    /// A string missing its closing quote ended before `, "key":` or a line holding `"key":`.
+    pub const MISSING_CLOSING_QUOTE: Repairs = Repairs(1 << 2);
+    /// `"""text"""` or `""text""` (doubled quotes), read as one string.
+    pub const TRIPLE_QUOTE: Repairs = Repairs(1 << 3);
+    /// A `` `backtick` `` string.
+    pub const BACKTICK_STRING: Repairs = Repairs(1 << 4);
+    /// An unquoted value read as a string up to its delimiter (`{"city": New York}`).
+    pub const UNQUOTED_VALUE: Repairs = Repairs(1 << 5);
+    /// A number written loosely: `.5`, `+1`, `1.`, `1e`, `1_000`, `1,000` (in an object).
+    pub const NUMBER_FORMAT: Repairs = Repairs(1 << 6);
+    /// A number followed by letters read as a string (`1notanumber`, a UUID, `1/3`, `1.1.1`).
+    pub const NUMBER_TEXT: Repairs = Repairs(1 << 7);
+    /// `...` placeholders (and empty items, `[1,,2]`) skipped: on the container.
+    pub const PLACEHOLDER: Repairs = Repairs(1 << 8);
+    /// A missing value (`{"a": , "b": 1}`) read as `""`.
+    pub const MISSING_VALUE: Repairs = Repairs(1 << 9);
+    /// A Python tuple `(1, 2)` read as an array.
+    pub const TUPLE: Repairs = Repairs(1 << 10);
+    /// A closer that does not match (`["a"}`, `[{"a": 1]`): on the containers it closed.
+    pub const MISMATCHED_CLOSER: Repairs = Repairs(1 << 11);
+    /// A closing ```` ``` ```` fence while containers were open closed them.
+    pub const FENCE_CLOSES: Repairs = Repairs(1 << 12);
+    /// A stray quote after a value (`12345",`) dropped: on the container.
+    pub const STRAY_QUOTE: Repairs = Repairs(1 << 13);
+    /// A key without a `:` (`{"a": 1, COMMENT "b": 2}`) dropped, or a `:` inside a quoted key
+    /// (`{"key:"v"}`) taken as the separator: on the object.
+    pub const KEY_REPAIR: Repairs = Repairs(1 << 14);
+
+    /// Every rule, with its name.
+    pub const ALL: [(Repairs, &'static str); 15] = [
+        (Self::MISSING_COMMA, "missing_comma"),
+        (Self::UNESCAPED_QUOTE, "unescaped_quote"),
+        (Self::MISSING_CLOSING_QUOTE, "missing_closing_quote"),
+        (Self::TRIPLE_QUOTE, "triple_quote"),
+        (Self::BACKTICK_STRING, "backtick_string"),
+        (Self::UNQUOTED_VALUE, "unquoted_value"),
+        (Self::NUMBER_FORMAT, "number_format"),
+        (Self::NUMBER_TEXT, "number_text"),
+        (Self::PLACEHOLDER, "placeholder"),
+        (Self::MISSING_VALUE, "missing_value"),
+        (Self::TUPLE, "tuple"),
+        (Self::MISMATCHED_CLOSER, "mismatched_closer"),
+        (Self::FENCE_CLOSES, "fence_closes"),
+        (Self::STRAY_QUOTE, "stray_quote"),
+        (Self::KEY_REPAIR, "key_repair"),
+    ];
+
+    /// True when no rule is in the set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True when every rule of `other` is in the set.
+    pub fn contains(self, other: Repairs) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The names of the rules in the set, in the order of [`Repairs::ALL`].
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::ALL
+            .into_iter()
+            .filter(move |(r, _)| self.contains(*r))
+            .map(|(_, n)| n)
+    }
+}
+
+impl std::ops::BitOr for Repairs {
+    type Output = Repairs;
+    fn bitor(self, rhs: Repairs) -> Repairs {
+        Repairs(self.0 | rhs.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Repairs {
+    fn bitor_assign(&mut self, rhs: Repairs) {
+        self.0 |= rhs.0;
+    }
 }
 
 /// A sink that ignores everything: for validation, and for tests.

@@ -40,7 +40,7 @@ pub mod path;
 mod utf8;
 
 pub use errors::{ParseError, ParseErrorKind, ParseResult};
-pub use event::{NullSink, Scalar, Seg, Sink};
+pub use event::{NullSink, Repairs, Scalar, Seg, Sink};
 pub use options::ParserOptions;
 pub use parser::Parser;
 pub use utf8::count_chars;

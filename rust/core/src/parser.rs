@@ -7,16 +7,19 @@
 //! Containers are tracked on an explicit stack, so nesting depth costs heap, not call stack.
 
 use crate::errors::{ParseError, ParseErrorKind, ParseResult};
-use crate::event::{Seg, Sink};
+use crate::event::{Repairs, Seg, Sink};
 use crate::options::ParserOptions;
 use crate::utf8::{sequence_len, validate};
 
 mod lenient;
+mod lookahead;
 mod position;
+mod repair;
 mod scalar;
 mod text;
 
 use position::Comment;
+use repair::StrMode;
 use scalar::{number_value, Held, Num, MAX_LITERAL};
 use text::{is_bare_key_byte, Esc};
 
@@ -28,6 +31,8 @@ struct Frame {
     index: usize,
     /// Object: key of the current (or last) member. The buffer is reused across members.
     key: String,
+    /// Lenient: the repairs made to this container itself (told to the sink before its done).
+    repaired: Repairs,
 }
 
 /// Where the machine is between two bytes.
@@ -69,6 +74,8 @@ enum State {
     Number,
     /// Inside a bare word (`true`, `null`, lenient `None`, ...).
     Literal,
+    /// Lenient: inside an unquoted string value (`{"city": New York}`), see `repair.rs`.
+    Bare,
     /// Lenient: a number or literal opened the text and is complete; it is the root only if
     /// nothing but whitespace (or a closing fence) follows, else it was the start of prose.
     AfterProbe,
@@ -110,6 +117,20 @@ pub struct Parser {
     /// Lenient: the text opened with a number or literal that may yet turn out to be prose.
     probe: bool,
     held: Option<Held>,
+    // --- lenient repairs (repair.rs) ---
+    /// Bytes held back until a repair decision can be made (a bounded look-ahead).
+    carry: String,
+    /// Set by `hold`: the piece being parsed stopped at this byte (the rest is in `carry`).
+    hold_at: Option<usize>,
+    /// `finish()` is replaying the held bytes: the end of the input is known.
+    at_eof: bool,
+    /// How the open string is quoted (tripled or doubled quotes) and whether it just opened.
+    str_mode: StrMode,
+    /// Repairs made to the open scalar or string (told to the sink before its done).
+    value_repairs: Repairs,
+    /// Every rule used so far, and how many repairs were made.
+    repair_rules: Repairs,
+    repairs: u64,
     // --- the stream ---
     utf8_carry: [u8; 4],
     utf8_carry_len: usize,
@@ -163,6 +184,13 @@ impl Parser {
             truncated: false,
             probe: false,
             held: None,
+            carry: String::new(),
+            hold_at: None,
+            at_eof: false,
+            str_mode: StrMode::Normal,
+            value_repairs: Repairs(0),
+            repair_rules: Repairs(0),
+            repairs: 0,
             utf8_carry: [0; 4],
             utf8_carry_len: 0,
             bytes_total: 0,
@@ -219,9 +247,24 @@ impl Parser {
         self.error.as_ref()
     }
 
-    /// The decoded text of the open string value so far, if a string value is open.
+    /// The decoded text of the open string value so far, if a string value is open (lenient:
+    /// without the trailing text a repair may still cut, as its deltas).
     pub fn open_string(&self) -> Option<&str> {
-        (self.state == State::Str).then_some(self.scratch.as_str())
+        match self.state {
+            State::Str if !self.opts.lenient => Some(self.scratch.as_str()),
+            State::Str | State::Bare => Some(&self.scratch[..self.settled_len()]),
+            _ => None,
+        }
+    }
+
+    /// Lenient: how many repairs were made so far (each application of a rule counts once).
+    pub fn repairs(&self) -> u64 {
+        self.repairs
+    }
+
+    /// Lenient: every repair rule used so far.
+    pub fn repair_rules(&self) -> Repairs {
+        self.repair_rules
     }
 
     /// Current nesting depth (open containers).
@@ -367,11 +410,20 @@ impl Parser {
         }
     }
 
-    /// Hand out the open string's new text, once per feed.
+    /// Hand out the open string's new text, once per feed (lenient: not the trailing text a
+    /// repair may still cut).
     fn flush_delta<S: Sink>(&mut self, sink: &mut S) {
-        if self.state == State::Str && self.opts.string_deltas && self.scratch.len() > self.emitted {
-            sink.string_delta(&self.scratch[self.emitted..]);
-            self.emitted = self.scratch.len();
+        if !self.opts.string_deltas {
+            return;
+        }
+        let end = match self.state {
+            State::Str if !self.opts.lenient => self.scratch.len(),
+            State::Str | State::Bare => self.settled_len(),
+            _ => return,
+        };
+        if end > self.emitted {
+            sink.string_delta(&self.scratch[self.emitted..end]);
+            self.emitted = end;
         }
     }
 
@@ -402,6 +454,7 @@ impl Parser {
         frame.is_object = is_object;
         frame.index = 0;
         frame.key.clear();
+        frame.repaired = Repairs(0);
         self.depth += 1;
     }
 
@@ -422,7 +475,16 @@ impl Parser {
 
     /// Parse one piece of valid text.
     fn run<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
+        if !self.carry.is_empty() {
+            return self.run_carried(s, sink);
+        }
+        self.run_piece(s, sink)
+    }
+
+    fn run_piece<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
         let r = self.run_inner(s, sink);
+        // Bytes held back for a repair decision are counted when they are parsed.
+        let s = self.hold_at.take().map_or(s, |h| &s[..h]);
         if s.is_ascii() {
             self.end_ascii_piece(s.len());
         } else {
@@ -467,6 +529,7 @@ impl Parser {
                 State::Literal => i = self.literal(s, i, sink)?,
                 State::AfterProbe => i = self.after_probe(s, i, sink)?,
                 State::BareKey => i = self.bare_key(s, i)?,
+                State::Bare => i = self.bare_value(s, i, sink)?,
                 State::Finished => return Err(self.fail(ParseErrorKind::AfterFinish, s, i)),
                 _ => {
                     i = self.skip_ws(s, i)?;
@@ -484,6 +547,11 @@ impl Parser {
     fn structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let c = s.as_bytes()[i];
         let lenient = self.opts.lenient;
+        if lenient {
+            if let Some(next) = self.repair_structural(s, i, sink)? {
+                return Ok(next);
+            }
+        }
         match self.state {
             State::BeforeRoot => {
                 // Lenient: a value that opens the text is JSON; a number or literal there stays
@@ -617,6 +685,10 @@ impl Parser {
 
     fn end_container<S: Sink>(&mut self, i: usize, sink: &mut S) -> usize {
         self.depth -= 1;
+        let repaired = self.frames[self.depth].repaired;
+        if !repaired.is_empty() {
+            sink.repaired(repaired);
+        }
         sink.end_container();
         self.value_done();
         i + 1
@@ -643,6 +715,7 @@ impl Parser {
         if self.utf8_carry_len > 0 {
             self.flush_bad_carry(sink)?;
         }
+        self.finish_repairs(sink)?;
         // A number ends at the end of input.
         if self.state == State::Number {
             if self.num_state.is_terminal() {
@@ -690,6 +763,10 @@ impl Parser {
         }
         while self.depth > 0 {
             self.depth -= 1;
+            let repaired = self.frames[self.depth].repaired;
+            if !repaired.is_empty() {
+                sink.repaired(repaired);
+            }
             sink.end_container();
         }
         self.root_done = true;

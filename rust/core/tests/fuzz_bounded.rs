@@ -134,6 +134,22 @@ fn json_token() -> impl Strategy<Value = Vec<u8>> {
         b"\x00",
         b"\x1F",
         b"\x7F",
+        // model slips that lenient mode repairs (docs/readme-parts/repair.md)
+        b"...",
+        b" New York ",
+        b".5",
+        b"+1",
+        b"1,000",
+        b"1_000",
+        b"57eeeeb1-",
+        b"\"\"\"",
+        b"`",
+        b"(",
+        b")",
+        b"COMMENT ",
+        b", \"k\": ",
+        b"say \"hi\" now",
+        b"\xE2\x80\x9C",
     ];
     prop_oneof![
         8 => prop::sample::select(TOKENS).prop_map(<[u8]>::to_vec),

@@ -93,3 +93,124 @@ proptest! {
         }
     }
 }
+
+/// What models write instead of JSON (docs/readme-parts/repair.md), inserted into JSON text.
+const MODEL_SLIPS: &[&str] = &[
+    "...",
+    " New York ",
+    "**bold**, text",
+    ".5",
+    "+1",
+    "1.",
+    "1e",
+    "1,000",
+    "1_000",
+    "57eeeeb1-450b",
+    "\"\"\"",
+    "\"\"",
+    "`",
+    "```",
+    "(",
+    ")",
+    "}",
+    "]",
+    "\n",
+    ", \"k\": ",
+    ", k: ",
+    "\"k\"",
+    "COMMENT ",
+    "say \"hi\" now",
+    "'it's'",
+    "\"",
+    "'",
+    ",",
+    ": ",
+    "\u{201c}k\u{201d}",
+];
+
+/// JSON text with model slips: commas and quotes dropped, brackets swapped for parentheses,
+/// slips inserted, the end cut off.
+fn model_text() -> impl Strategy<Value = String> {
+    (
+        arb_json(),
+        any::<bool>(),
+        prop::collection::vec(
+            (0_u8..5, any::<prop::sample::Index>(), any::<prop::sample::Index>()),
+            1..5,
+        ),
+    )
+        .prop_map(|(value, pretty, edits)| {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            };
+            let mut text = text.unwrap_or_default();
+            for (op, at, pick) in edits {
+                let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+                let i = *at.get(&bounds);
+                let byte_at = |c: u8| {
+                    text.bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == c)
+                        .map(|(k, _)| k)
+                        .collect::<Vec<_>>()
+                };
+                match op {
+                    0 => {
+                        let commas = byte_at(b',');
+                        if !commas.is_empty() {
+                            text.remove(*pick.get(&commas));
+                        }
+                    }
+                    1 => {
+                        let quotes = byte_at(b'"');
+                        if !quotes.is_empty() {
+                            text.remove(*pick.get(&quotes));
+                        }
+                    }
+                    2 => {
+                        let opens = byte_at(b'[');
+                        if !opens.is_empty() {
+                            let k = *pick.get(&opens);
+                            text.replace_range(k..=k, "(");
+                            if let Some(close) = text[k..].find(']') {
+                                text.replace_range(k + close..=k + close, ")");
+                            }
+                        }
+                    }
+                    3 => text.insert_str(i, pick.get::<&str>(MODEL_SLIPS)),
+                    _ => text.truncate(i),
+                }
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(768))]
+
+    /// Lenient repairs hold back what they cannot decide yet: every chunking of text with model
+    /// slips gives the same events (with the repairs told for each value) or the same error.
+    #[test]
+    fn lenient_repairs_any_chunking_same_events(text in model_text(), seed in any::<u64>(), deltas in any::<bool>()) {
+        let bytes = text.as_bytes();
+        let opts = ParserOptions::default().with_lenient(true).with_string_deltas(deltas);
+        let (whole, err) = dump_chunks(bytes, &[], opts.clone());
+        let mut cuts = Vec::new();
+        let mut x = seed | 1;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            pos += 1 + (x % 7) as usize;
+            cuts.push(pos.min(bytes.len()));
+        }
+        let (split, err2) = dump_chunks(bytes, &cuts, opts.clone());
+        prop_assert_eq!(&err, &err2, "input {:?}", text);
+        prop_assert_eq!(merge_deltas(&split), merge_deltas(&whole), "input {:?}", text);
+        let all: Vec<usize> = (1..bytes.len()).collect();
+        let (bytewise, err3) = dump_chunks(bytes, &all, opts);
+        prop_assert_eq!(&err, &err3, "input {:?}", text);
+        prop_assert_eq!(merge_deltas(&bytewise), merge_deltas(&whole), "input {:?}", text);
+    }
+}

@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use instantjson_core::framing::{FramingError, NdjsonDecoder, SseDecoder, SseFrame};
-use instantjson_core::{ParseError, ParseErrorKind, Parser, ParserOptions, Scalar, Seg, Sink};
+use instantjson_core::{ParseError, ParseErrorKind, Parser, ParserOptions, Repairs, Scalar, Seg, Sink};
 use serde_json::{Map, Value};
 
 /// Largest chunk size for each value of the top four flag bits.
@@ -93,12 +93,16 @@ pub enum Ev {
     Delta(String, String),
     Done(String, String),
     Scalar(String, String),
+    /// The value just done was repaired by these rules (lenient).
+    Repaired(u32),
 }
 
 /// A sink that records the calls, checks the `Sink` contract as they come, and rebuilds the value
 /// the way `serde_json` would hold it.
 pub struct Recorder {
     pub events: Vec<Ev>,
+    /// `Sink::repaired` was called: the next call must be a done (`end_*` or `scalar`).
+    repaired: u32,
     deltas_on: bool,
     /// Open containers: path, is-object, next index, the value being built, its key in the parent.
     open: Vec<(String, bool, usize, Value, Option<String>)>,
@@ -114,6 +118,7 @@ impl Recorder {
     pub fn new(deltas_on: bool) -> Self {
         Self {
             events: Vec::new(),
+            repaired: 0,
             deltas_on,
             open: Vec::new(),
             string: None,
@@ -168,11 +173,13 @@ impl Recorder {
 
 impl Sink for Recorder {
     fn begin_object(&mut self, seg: Seg<'_>) {
+        assert_eq!(self.repaired, 0, "repaired() before a begin_object");
         let (path, key) = self.child(seg);
         self.events.push(Ev::Object(path.clone()));
         self.open.push((path, true, 0, Value::Object(Map::new()), key));
     }
     fn begin_array(&mut self, seg: Seg<'_>) {
+        assert_eq!(self.repaired, 0, "repaired() before a begin_array");
         let (path, key) = self.child(seg);
         self.events.push(Ev::Array(path.clone()));
         self.open.push((path, false, 0, Value::Array(Vec::new()), key));
@@ -181,15 +188,18 @@ impl Sink for Recorder {
         assert!(self.string.is_none(), "end_container inside an open string");
         let (path, _, _, v, key) = self.open.pop().expect("end_container without an open container");
         self.events.push(Ev::End(path));
+        self.take_repaired();
         self.put(key, v);
     }
     fn begin_string(&mut self, seg: Seg<'_>) {
+        assert_eq!(self.repaired, 0, "repaired() before a begin_string");
         let (path, key) = self.child(seg);
         self.events.push(Ev::Str(path.clone()));
         self.string = Some((path, key, String::new()));
     }
     fn string_delta(&mut self, delta: &str) {
         assert!(self.deltas_on, "string_delta with deltas off");
+        assert_eq!(self.repaired, 0, "repaired() before a string_delta");
         assert!(!delta.is_empty(), "empty delta");
         let (path, _, text) = self.string.as_mut().expect("string_delta without an open string");
         text.push_str(delta);
@@ -207,6 +217,7 @@ impl Sink for Recorder {
             assert!(last.is_empty(), "end_string with a last delta while deltas are off");
         }
         self.events.push(Ev::Done(path, value.to_owned()));
+        self.take_repaired();
         self.put(key, Value::String(value.to_owned()));
     }
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>) {
@@ -230,7 +241,22 @@ impl Sink for Recorder {
             }
         };
         self.events.push(Ev::Scalar(path, text));
+        self.take_repaired();
         self.put(key, v);
+    }
+    fn repaired(&mut self, rules: Repairs) {
+        assert!(!rules.is_empty(), "repaired() with no rule");
+        assert_eq!(self.repaired, 0, "repaired() twice before one done");
+        self.repaired = rules.0;
+    }
+}
+
+impl Recorder {
+    /// After a done: record the repairs told for it (after the done, so deltas still merge).
+    fn take_repaired(&mut self) {
+        if self.repaired != 0 {
+            self.events.push(Ev::Repaired(std::mem::take(&mut self.repaired)));
+        }
     }
 }
 

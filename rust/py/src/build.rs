@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use instantjson_core::{Scalar, Seg, Sink};
+use instantjson_core::{Repairs, Scalar, Seg, Sink};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString};
@@ -273,6 +273,8 @@ pub struct PySink<'a, 'py> {
     /// The chunk being fed, when it is a `str`: a delta with the same text is that same object
     /// (a token of a model's answer is most often entirely string content).
     input: Option<(&'a str, &'a Bound<'py, PyString>)>,
+    /// The core said the value whose done comes next was repaired.
+    repaired: bool,
 }
 
 impl<'a, 'py> PySink<'a, 'py> {
@@ -283,6 +285,7 @@ impl<'a, 'py> PySink<'a, 'py> {
             b,
             error: None,
             input: None,
+            repaired: false,
         }
     }
 
@@ -308,7 +311,10 @@ impl<'a, 'py> PySink<'a, 'py> {
         }
     }
 
-    fn event(&mut self, ev: InstantEvent) -> PyResult<()> {
+    fn event(&mut self, mut ev: InstantEvent) -> PyResult<()> {
+        if self.repaired {
+            ev.mark_repaired();
+        }
         // Not a GC type: an event refers only to values and keys the parser made, never to
         // anything that refers back to it, so the collector has no need to visit the tens of
         // thousands of events a large answer makes.
@@ -434,6 +440,7 @@ impl Sink for PySink<'_, '_> {
 
     fn end_container(&mut self) {
         let r = self.end_container_inner();
+        self.repaired = false;
         self.record(r);
     }
 
@@ -449,12 +456,18 @@ impl Sink for PySink<'_, '_> {
 
     fn end_string(&mut self, value: &str, last: &str) {
         let r = self.end_string_inner(value, last);
+        self.repaired = false;
         self.record(r);
     }
 
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>) {
         let r = self.scalar_inner(seg, value);
+        self.repaired = false;
         self.record(r);
+    }
+
+    fn repaired(&mut self, _rules: Repairs) {
+        self.repaired = true;
     }
 }
 

@@ -281,6 +281,8 @@ pub struct InstantEvent {
     node: NodeRef,
     delta: Option<Held<PyString>>,
     value: EventValue,
+    /// Lenient: a repair rule changed this (done) value.
+    repaired: bool,
 }
 
 enum EventValue {
@@ -297,6 +299,7 @@ impl InstantEvent {
             node,
             delta: None,
             value: EventValue::Done(value.into()),
+            repaired: false,
         }
     }
 
@@ -306,6 +309,7 @@ impl InstantEvent {
             node,
             delta: Some(delta.into()),
             value: EventValue::Done(value.into()),
+            repaired: false,
         }
     }
 
@@ -314,6 +318,14 @@ impl InstantEvent {
             node,
             delta: Some(delta.into()),
             value: EventValue::SoFar(text, len, OnceLock::new()),
+            repaired: false,
+        }
+    }
+
+    /// Mark a done event's value as repaired (lenient).
+    pub fn mark_repaired(&mut self) {
+        if self.delta.is_none() {
+            self.repaired = true;
         }
     }
 
@@ -376,6 +388,7 @@ impl InstantEvent {
             Field::IsComplete => self.delta.is_none().into_bound_py_any(py)?,
             Field::Delta => self.delta(py),
             Field::Value => self.value_of(py),
+            Field::Repaired => self.repaired.into_bound_py_any(py)?,
         })
     }
 
@@ -446,9 +459,10 @@ enum Field {
     IsComplete,
     Delta,
     Value,
+    Repaired,
 }
 
-const FIELDS: [(&std::ffi::CStr, Field, &std::ffi::CStr); 8] = [
+const FIELDS: [(&std::ffi::CStr, Field, &std::ffi::CStr); 9] = [
     (
         c"path",
         Field::Path,
@@ -473,6 +487,11 @@ const FIELDS: [(&std::ffi::CStr, Field, &std::ffi::CStr); 8] = [
         Field::Value,
         c"On a delta: the string so far. On done: the complete value (containers are shared with \
           the parser's result: treat them as read-only).",
+    ),
+    (
+        c"repaired",
+        Field::Repaired,
+        c"Lenient: True on the done event of a value a repair rule changed (a guess: distrust it).",
     ),
 ];
 

@@ -180,6 +180,19 @@ impl InstantParser {
         self.parser.is_truncated()
     }
 
+    /// Lenient: how many repairs were made so far (docs: the repair rules). Each repaired value's
+    /// done event has `repaired` True.
+    #[getter]
+    fn repairs(&self) -> u64 {
+        self.parser.repairs()
+    }
+
+    /// Lenient: the names of the repair rules used so far, in a fixed order.
+    #[getter]
+    fn repair_rules(&self) -> Vec<&'static str> {
+        self.parser.repair_rules().names().collect()
+    }
+
     /// Lenient: the text after the root value, verbatim (not parsed).
     #[getter]
     fn trailing(&self) -> &str {

@@ -123,7 +123,7 @@ impl Parser {
                     (Num::Exp | Num::ExpSign, _) => "expected a digit in the exponent",
                     _ => "unexpected character",
                 };
-                return self.number_error(why, s, j);
+                return self.number_error(why, s, i, j, sink);
             };
             if matches!(next, Num::Dot | Num::Exp) {
                 self.num_is_float = true;
@@ -153,7 +153,10 @@ impl Parser {
                 Num::Dot => "expected a digit after '.'",
                 _ => "expected a digit in the exponent",
             };
-            return self.number_error(why, s, j);
+            return self.number_error(why, s, i, j, sink);
+        }
+        if self.opts.lenient && self.depth > 0 && super::repair::after_number_needs_repair(b[j]) {
+            return Ok(self.repair_number(s, i, j, sink));
         }
         if self.num.is_empty() {
             self.emit_scalar(number_value(run, self.num_is_float), sink);
@@ -167,9 +170,19 @@ impl Parser {
     }
 
     /// A bad number: an error, or (lenient, on probation at the start) the start of prose.
-    pub(super) fn number_error(&mut self, why: &'static str, s: &str, j: usize) -> Step<usize> {
+    pub(super) fn number_error<S: Sink>(
+        &mut self,
+        why: &'static str,
+        s: &str,
+        i: usize,
+        j: usize,
+        sink: &mut S,
+    ) -> Step<usize> {
         if self.probe {
             return Ok(self.abandon_probe(j));
+        }
+        if self.opts.lenient && self.depth > 0 {
+            return Ok(self.repair_number(s, i, j, sink));
         }
         Err(self.fail(ParseErrorKind::InvalidNumber(why), s, j))
     }
@@ -181,6 +194,9 @@ impl Parser {
             self.state = State::AfterProbe;
             return;
         }
+        if !self.value_repairs.is_empty() {
+            sink.repaired(std::mem::take(&mut self.value_repairs));
+        }
         sink.scalar(self.seg(), value);
         self.value_done();
     }
@@ -191,14 +207,17 @@ impl Parser {
         let mut j = i;
         while j < b.len() && b[j].is_ascii_alphabetic() {
             if self.lit_len == MAX_LITERAL {
-                return self.literal_error(s, j);
+                return self.literal_error(s, j, sink);
             }
             self.lit[self.lit_len] = b[j];
             self.lit_len += 1;
             j += 1;
             match self.match_literal() {
                 LitMatch::Prefix => {}
-                LitMatch::None => return self.literal_error(s, j - 1),
+                LitMatch::None => {
+                    self.lit_len -= 1; // the byte that did not match is read again
+                    return self.literal_error(s, j - 1, sink);
+                }
                 LitMatch::Full(value) => {
                     self.emit_scalar(value, sink);
                     return Ok(j);
@@ -207,14 +226,17 @@ impl Parser {
         }
         if j < b.len() {
             // A word that stopped before it became a literal.
-            return self.literal_error(s, j);
+            return self.literal_error(s, j, sink);
         }
         Ok(j)
     }
 
-    pub(super) fn literal_error(&mut self, s: &str, j: usize) -> Step<usize> {
+    pub(super) fn literal_error<S: Sink>(&mut self, s: &str, j: usize, sink: &mut S) -> Step<usize> {
         if self.probe {
             return Ok(self.abandon_probe(j));
+        }
+        if self.opts.lenient && self.depth > 0 {
+            return Ok(self.literal_to_bare(j, sink));
         }
         Err(self.fail(ParseErrorKind::InvalidLiteral, s, j))
     }

@@ -63,7 +63,7 @@ pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
 
 #[inline]
 pub(super) fn is_bare_key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-') || c >= 0x80
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-' | b'.') || c >= 0x80
 }
 
 pub(super) fn hex_value(c: u8) -> Option<u16> {
@@ -117,6 +117,7 @@ impl Parser {
         self.quote = quote;
         self.esc = Esc::None;
         self.state = State::Str;
+        self.str_mode = super::StrMode::Fresh;
         i + 1
     }
 
@@ -126,7 +127,7 @@ impl Parser {
         // Fast path: the whole rest of the string is in this piece, with no escape.
         if self.esc == Esc::None && self.scratch.is_empty() {
             let j = scan_string(b, i, self.quote);
-            if j < b.len() && b[j] == self.quote {
+            if j < b.len() && b[j] == self.quote && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
                 let text = &s[i..j];
                 self.check_string_len(0, text, s, i)?;
                 sink.end_string(text, if self.opts.string_deltas { text } else { "" });
@@ -149,6 +150,9 @@ impl Parser {
         } else {
             ""
         };
+        if !self.value_repairs.is_empty() {
+            sink.repaired(std::mem::take(&mut self.value_repairs));
+        }
         sink.end_string(&self.scratch, last);
     }
 
@@ -173,7 +177,7 @@ impl Parser {
             return Ok(());
         }
         let room = limit.saturating_sub(before);
-        if self.state == State::Str {
+        if matches!(self.state, State::Str | State::Bare) {
             let mut fits = room.min(text.len());
             while !text.is_char_boundary(fits) {
                 fits -= 1;
@@ -201,6 +205,9 @@ impl Parser {
             }
             let c = b[j];
             if c == self.quote {
+                if self.opts.lenient && self.state == State::Str {
+                    return Ok(self.lenient_quote(s, j));
+                }
                 return Ok((j + 1, true));
             }
             if c == b'\\' {

@@ -1,7 +1,7 @@
 //! Test helpers: a sink that records events as text, and one that rebuilds a `serde_json` value.
 #![allow(dead_code)]
 
-use instantjson_core::{Parser, ParserOptions, Scalar, Seg, Sink};
+use instantjson_core::{Parser, ParserOptions, Repairs, Scalar, Seg, Sink};
 use serde_json::{Map, Value};
 
 /// Records every call as one line, with the path of the value, e.g. `delta steps[0].owner "an"`.
@@ -11,6 +11,8 @@ pub struct Dump {
     /// Path of each open container, and the path of the open string.
     paths: Vec<String>,
     open: String,
+    /// Repairs told for the next done (written after it, so deltas still merge).
+    repaired: Repairs,
 }
 
 /// A string as JSON text (unlike `{:?}`, it reads back with `serde_json`).
@@ -38,6 +40,7 @@ impl Sink for Dump {
     fn end_container(&mut self) {
         let p = self.paths.pop().unwrap();
         self.lines.push(format!("end {p}"));
+        self.take_repaired();
     }
     fn begin_string(&mut self, seg: Seg<'_>) {
         self.open = self.child(seg);
@@ -52,6 +55,7 @@ impl Sink for Dump {
             self.lines.push(format!("delta {} {}", self.open, json(last)));
         }
         self.lines.push(format!("done {} {}", self.open, json(value)));
+        self.take_repaired();
     }
     fn scalar(&mut self, seg: Seg<'_>, value: Scalar<'_>) {
         let p = self.child(seg);
@@ -63,6 +67,20 @@ impl Sink for Dump {
             Scalar::Float(f) => format!("{f:?}"),
         };
         self.lines.push(format!("done {p} {v}"));
+        self.take_repaired();
+    }
+    fn repaired(&mut self, rules: Repairs) {
+        self.repaired = rules;
+    }
+}
+
+impl Dump {
+    fn take_repaired(&mut self) {
+        let r = std::mem::take(&mut self.repaired);
+        if !r.is_empty() {
+            let names: Vec<&str> = r.names().collect();
+            self.lines.push(format!("repaired {}", names.join(",")));
+        }
     }
 }
 
