@@ -26,7 +26,7 @@ import importlib
 import inspect
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 from .._exceptions import InstantJSONError, ProviderStreamError, StreamIncompleteError
 from ._base import ProviderAdapter, ProviderModel, RequestSpec
@@ -104,11 +104,12 @@ def decode_error(data: Any) -> BaseException:
         return data
     if not isinstance(data, Mapping):
         return RemoteError(str(data))
-    type_name = str(data.get("type", ""))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-    raw_args: Any = data.get("args")  # pyright: ignore[reportUnknownMemberType]
-    args: list[Any] = list(raw_args) if isinstance(raw_args, list) else []  # pyright: ignore[reportUnknownArgumentType]
-    raw_attrs: Any = data.get("attrs")  # pyright: ignore[reportUnknownMemberType]
-    attrs: dict[str, Any] = dict(raw_attrs) if isinstance(raw_attrs, Mapping) else {}  # pyright: ignore[reportUnknownArgumentType]
+    fields = cast("Mapping[str, object]", data)  # decoded JSON: keys are strings
+    type_name = str(fields.get("type", ""))
+    raw_args = fields.get("args")
+    args: list[Any] = list(cast("list[object]", raw_args)) if isinstance(raw_args, list) else []
+    raw_attrs = fields.get("attrs")
+    attrs: dict[str, Any] = dict(cast("Mapping[str, object]", raw_attrs)) if isinstance(raw_attrs, Mapping) else {}
     message = str(attrs.get("message", args[0] if args else ""))
     cls = _find_class(type_name)
     if cls is None:
@@ -139,14 +140,14 @@ def _default(value: Any) -> Any:
     if isinstance(value, BaseException):
         return encode_error(value)
     if isinstance(value, Mapping):
-        return dict(value)  # pyright: ignore[reportUnknownArgumentType]
+        return dict(cast("Mapping[object, object]", value))
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", "replace")
+        return bytes(cast("bytes", value)).decode("utf-8", "replace")
     if isinstance(value, (set, frozenset)) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        return list(value)  # pyright: ignore[reportUnknownArgumentType]
+        return list(cast("Iterable[object]", value))
     raise TypeError(f"a normalized event value of type {type(value).__name__} cannot be sent as JSON")
 
 
@@ -180,12 +181,13 @@ class NormalizedAdapter(ProviderAdapter):
                 )
             )
         items: list[Item] = []
-        for entry in events:  # pyright: ignore[reportUnknownVariableType]
-            if not isinstance(entry, (list, tuple)) or len(entry) != 2 or not isinstance(entry[0], str):  # pyright: ignore[reportUnknownArgumentType]
+        for entry in cast("list[object]", events):
+            pair = cast("Sequence[object]", entry) if isinstance(entry, (list, tuple)) else ()
+            if len(pair) != 2 or not isinstance(pair[0], str):
                 bad = ProviderStreamError(f"not a normalized event: {entry!r:.200}", provider=self.provider)
                 return items + self.fail(bad)
-            name: str = entry[0]
-            value: Any = entry[1]
+            name: str = pair[0]
+            value: Any = pair[1]
             if name in DERIVED_EVENTS or name[:1] == "_":
                 continue
             if name == "delta":
@@ -193,18 +195,21 @@ class NormalizedAdapter(ProviderAdapter):
             elif name == "reasoning_delta":
                 self.reasoning_parts.append(value)
             elif name == "meta" and isinstance(value, Mapping):
-                self.meta = dict(value)  # pyright: ignore[reportUnknownArgumentType]
+                self.meta = dict(cast("Mapping[str, Any]", value))
             elif name == "error":
                 items.append(("error", decode_error(value)))
                 self.ended = True
                 return items
             elif name == "extra" and isinstance(value, Mapping) and "unknown" in value:
                 # the publisher's adapter met a shape it does not know: warn here too, once
-                unknown: Any = value["unknown"]
-                where = unknown.get("where", "a payload") if isinstance(unknown, Mapping) else "a payload"  # pyright: ignore[reportUnknownMemberType] - decoded JSON
-                self._unknown(str(where), unknown.get("value") if isinstance(unknown, Mapping) else unknown, items)  # pyright: ignore[reportUnknownMemberType] - decoded JSON
+                unknown: object = cast("Mapping[str, object]", value)["unknown"]
+                if isinstance(unknown, Mapping):
+                    described = cast("Mapping[str, object]", unknown)
+                    self._unknown(str(described.get("where", "a payload")), described.get("value"), items)
+                else:
+                    self._unknown("a payload", unknown, items)
                 continue
-            items.append((name, value))
+            items.append((name, cast("object", value)))
         if payload.get("end"):
             self.ended = True
         return items
