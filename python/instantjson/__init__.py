@@ -33,6 +33,8 @@ from ._exceptions import ProviderStreamError as ProviderStreamError
 from ._exceptions import ReplayOverflowError as ReplayOverflowError
 from ._exceptions import ResponseClosedError as ResponseClosedError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
+from ._parts import Meta as Meta
+from ._parts import Usage as Usage
 from ._providers.anthropic import Anthropic as Anthropic
 from ._providers.gemini import Gemini as Gemini
 from ._providers.ollama import Ollama as Ollama
@@ -50,6 +52,7 @@ __all__ = [
     "InstantEvent",
     "InstantJSONError",
     "InstantParser",
+    "Meta",
     "NDJSONDecoder",
     "Ollama",
     "OpenAICompatible",
@@ -64,6 +67,7 @@ __all__ = [
     "Retries",
     "SSEDecoder",
     "StreamIncompleteError",
+    "Usage",
     "__version__",
     "loads",
     "parse_partial",
