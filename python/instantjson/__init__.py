@@ -80,4 +80,4 @@ for _name in __all__:
             _obj.__module__ = "instantjson"
         except (AttributeError, TypeError):  # extension types fix their module at build time
             pass
-del _name, _obj
+del _name, _obj  # pyright: ignore[reportPossiblyUnboundVariable]

@@ -36,13 +36,21 @@ def _chunks(stream: BinaryIO, size: int) -> Any:
         yield chunk
 
 
+def _stdout() -> TextIO:
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
 def run_parse(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Feed FILE (or stdin) to an InstantParser in pieces of `--chunk-size` bytes and print every
     event as one JSON line; with `--snapshot`, also the partial value after each piece. Exit code
     1 on a parse error (printed as a last `{"error": ...}` line), 2 when FILE cannot be read (one
     line and a hint on stderr, no traceback), 0 otherwise."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = _stdout() if out is None else out
+    err = _stderr() if err is None else err
     parser = InstantParser(lenient=args.lenient, deltas=not args.no_deltas)
     try:
         stream: BinaryIO = open(args.file, "rb") if args.file not in (None, "-") else sys.stdin.buffer

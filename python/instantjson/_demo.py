@@ -29,6 +29,8 @@ from .testing import FAULTS, MockLLMServer
 if TYPE_CHECKING:
     import argparse
 
+    from ._providers._base import Structured
+
 __all__ = ["DEMO_ANSWER", "AnswerError", "add_demo_arguments", "add_serve_arguments", "run_demo", "serve_mock"]
 
 DEMO_ANSWER = json.dumps(
@@ -145,6 +147,14 @@ async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
     return 0
 
 
+def _stdout() -> TextIO:
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
 def _endpoint(base_url: str) -> tuple[str, str | None]:
     """The base URL to use, and a note when the user gave the full endpoint (as `serve-mock`
     prints it): the client appends `/chat/completions` itself."""
@@ -162,10 +172,10 @@ def run_demo(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     Every failure prints two lines to `err` (stderr): what happened, where (the URL, the HTTP
     status) and what to do, then a hint; never a traceback or an exception group. Exit codes: 1
     for a failed request or answer, 2 for a usage error, 130 for Ctrl-C."""
-    out = out if out is not None else sys.stdout
-    err = err if err is not None else sys.stderr
+    out = _stdout() if out is None else out
+    err = _stderr() if err is None else err
     live = not getattr(args, "plain", False) and out.isatty() and os.environ.get("TERM") != "dumb"
-    structured = getattr(args, "structured", "auto")
+    structured: Structured = getattr(args, "structured", "auto")
     url = None
     try:
         if args.base_url:
@@ -206,7 +216,7 @@ def run_demo(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
 
 def serve_mock(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Serve the mock provider until interrupted; returns the exit code."""
-    out = out if out is not None else sys.stdout
+    out = _stdout() if out is None else out
     answer = args.answer
     if args.answer_file:
         with open(args.answer_file, encoding="utf-8") as handle:

@@ -9,9 +9,10 @@ are unchanged.
 
 from __future__ import annotations
 
+import builtins
 import http
-import sys
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,10 +25,21 @@ from ._exceptions import (
     StreamIncompleteError,
 )
 
-if sys.version_info < (3, 11):  # pragma: no cover - the backport anyio depends on
-    from exceptiongroup import BaseExceptionGroup
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["explain", "leaf_errors"]
+
+
+def _group_type() -> type[BaseException]:
+    """`BaseExceptionGroup`: a builtin from 3.11, the backport anyio depends on before."""
+    found = getattr(builtins, "BaseExceptionGroup", None)
+    if found is None:  # pragma: no cover - Python 3.10
+        found = importlib.import_module("exceptiongroup").BaseExceptionGroup
+    return found
+
+
+_GROUP = _group_type()
 
 _BASE_URL_HINT = "an OpenAI-compatible --base-url ends in /v1, e.g. http://localhost:11434/v1 for Ollama"
 
@@ -46,10 +58,11 @@ _STATUS_HINTS = {
 
 def leaf_errors(exc: BaseException) -> list[BaseException]:
     """The exceptions inside (nested) exception groups, in order; `exc` itself when not a group."""
-    if isinstance(exc, BaseExceptionGroup):
+    if isinstance(exc, _GROUP):
+        inner: Sequence[BaseException] = getattr(exc, "exceptions", ())
         out: list[BaseException] = []
-        for inner in exc.exceptions:  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
-            out += leaf_errors(inner)  # pyright: ignore[reportUnknownArgumentType]
+        for one in inner:
+            out += leaf_errors(one)
         return out
     return [exc]
 
