@@ -38,7 +38,7 @@ lint: ## rustfmt, clippy (pedantic), the no-pyo3-in-core rule, ruff, basedpyrigh
 	! cargo tree -p instantjson-core -e normal | grep -q pyo3
 	ruff check python tests benches
 	ruff format --check python tests benches
-	basedpyright
+	basedpyright --project pyproject.toml
 	$(PY) -m mypy.stubtest instantjson._core --allowlist .mypy-stubtest-allowlist
 
 .PHONY: docs
