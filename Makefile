@@ -32,12 +32,22 @@ test-python: ## the Python suite against the installed package
 test: test-rust test-python ## both
 
 .PHONY: lint
-lint: ## rustfmt, clippy (pedantic), the no-pyo3-in-core rule, ruff
+lint: ## rustfmt, clippy (pedantic), the no-pyo3-in-core rule, ruff, basedpyright, stubtest
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	! cargo tree -p instantjson-core -e normal | grep -q pyo3
 	ruff check python tests benches
 	ruff format --check python tests benches
+	basedpyright --project pyproject.toml
+	$(PY) -m mypy.stubtest instantjson._core --allowlist .mypy-stubtest-allowlist
+
+.PHONY: docs
+docs: ## the API reference from the docstrings (mkdocs-material + mkdocstrings; the lint extra)
+	mkdocs build --strict
+
+.PHONY: pythons
+pythons: ## build, install and smoke-test on Python 3.10-3.13 (pyenv), as CI does
+	bash .ci/pythons.sh
 
 .PHONY: bench
 bench: ## parser and pipeline benchmarks against the peers (ratio tables at the end)

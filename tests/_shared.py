@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -27,6 +28,27 @@ CONFORMANCE = SHARED / "conformance"
 SUITE_DIR = CONFORMANCE / "JSONTestSuite" / "test_parsing"
 
 
+# Under CI (`CI=true`, as .ci/run sets it) missing shared data FAILS the tests that need it: a
+# clone without ../shared must not pass with half the suite skipped. Locally it skips them.
+SHARED_REQUIRED = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+MISSING_MARK = "shared_missing"
+"""The marker of a placeholder parameter that stands for missing shared data (see conftest.py)."""
+
+
+def missing_shared(what: str) -> NoReturn:
+    """Stop a test that needs shared data that is not there: fail under CI, skip otherwise."""
+    message = f"shared test data missing: {what} (expected beside the repo at {SHARED})"
+    if SHARED_REQUIRED:
+        pytest.fail(message + "; CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def missing_param(what: str, arity: int = 1) -> Any:
+    """One placeholder parameter (of `arity` None values) for a parametrized test whose shared
+    data is missing: it skips locally and fails under CI (conftest.py calls `missing_shared`)."""
+    return pytest.param(*([None] * arity), marks=getattr(pytest.mark, MISSING_MARK)(what), id="missing")
+
+
 def shared_path(*parts: str) -> Path | None:
     """The path under shared/conformance, or None when it is missing (the caller skips)."""
     p = CONFORMANCE.joinpath(*parts)
@@ -35,7 +57,7 @@ def shared_path(*parts: str) -> Path | None:
 
 def skip_if_missing(p: Path | None, what: str) -> Path:
     if p is None:
-        pytest.skip(f"shared conformance data missing ({what}); expected beside the repo at {CONFORMANCE}")
+        missing_shared(f"conformance data ({what})")
     return p
 
 
@@ -54,11 +76,11 @@ def load_cases(*parts: str) -> list[dict[str, Any]]:
 
 
 def param_or_skip(items: list[Any], what: str, ids: Any = None, arity: int = 1) -> list[Any]:
-    """Parametrize values, or one skipped param (of `arity` values) when the shared data is missing."""
+    """Parametrize values, or one placeholder param (of `arity` values) when the shared data is
+    missing: skipped locally, a failure under CI."""
     if items:
         return [pytest.param(*(i if isinstance(i, tuple) else (i,)), id=ids(i) if ids else None) for i in items]
-    skip = pytest.mark.skip(reason=f"shared data missing: {what}")
-    return [pytest.param(*([None] * arity), marks=skip, id="missing")]
+    return [missing_param(what, arity)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,8 +6,12 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    import pytest
 
 # `from tests._shared import ...` whether pytest was started as `pytest` or `python -m pytest`
 _REPO = str(Path(__file__).resolve().parents[1])
@@ -35,3 +39,15 @@ settings.register_profile(
 # A longer run for hunting bugs locally: HYPOTHESIS_PROFILE=thorough pytest tests
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "shared_missing(what): a placeholder for shared data that is not there")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("shared_missing")
+    if marker is not None:
+        from tests._shared import missing_shared
+
+        missing_shared(str(marker.args[0]))

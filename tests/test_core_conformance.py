@@ -22,6 +22,7 @@ from tests._shared import (
     assert_exact,
     byte_chunks,
     canon,
+    missing_param,
     param_or_skip,
     random_chunks,
     reference_snapshot,
@@ -142,7 +143,7 @@ def _i_params() -> list[Any]:
     for path in I_FILES:
         outcome, _ = _outcome([path.read_bytes()])
         params.append(pytest.param(path, outcome, id=f"{path.stem}-{outcome.split(':')[0]}"))
-    return params or [pytest.param(None, None, marks=pytest.mark.skip(reason="JSONTestSuite missing"), id="missing")]
+    return params or [missing_param("JSONTestSuite i_", arity=2)]
 
 
 @pytest.mark.parametrize(("path", "recorded"), _i_params())

@@ -26,6 +26,7 @@ from tests._shared import (
     corpus,
     corpus_objects,
     load_cases,
+    missing_shared,
     param_or_skip,
     random_chunks,
     reference_completion,
@@ -105,7 +106,7 @@ SELECTED = _selected()
 
 def test_selection_is_not_empty() -> None:
     if not REPAIR:
-        pytest.skip("shared data missing")
+        missing_shared("lenient/json_repair.json")
     found = {c["input"] for c, _ in SELECTED}
     assert set(IN_SCOPE) - found == set(), "a selected json_repair case is gone from the data file"
 

@@ -17,6 +17,7 @@ import pytest
 from instantjson._exceptions import ProviderStreamError, StreamIncompleteError
 from instantjson._response import Response
 from instantjson.testing import MockLLMServer
+from tests._shared import missing_param
 from tests.conftest_response import anyio_backend, chunked
 from tests.providers._harness import (
     Case,
@@ -41,7 +42,7 @@ def _cases(provider: str, *, success: bool = True) -> list[Any]:
         pytest.param(c, id=c.id)
         for c in CASES
         if c.provider == provider and c.origin == "shared" and (not success or c.expected["error"] is None)
-    ] or [pytest.param(None, marks=pytest.mark.skip(reason="shared fixtures missing"))]
+    ] or [missing_param(f"provider-streams/fixtures ({provider})")]
 
 
 @pytest.mark.parametrize("case", PARAMS)

@@ -285,9 +285,10 @@ def test_sse_data_lines_count_together() -> None:
         decoder.feed(b"data: 12345\ndata: 67890\n\n")
 
 
-@pytest.mark.xfail(strict=True, reason="FramingError has no kind/offset/limit attributes (ParseError has kind/offset)")
 def test_framing_error_has_kind_and_offset() -> None:
+    # the line `data: 12345` passes the 4-byte limit at its 5th byte (offset 4), as the message says
     with pytest.raises(FramingError) as info:
         SSEDecoder(max_frame_size=4).feed(b"data: 12345\n\n")
-    e: Any = info.value
-    assert (e.kind, e.offset) == ("frame_too_large", 10)
+    e = info.value
+    assert (e.kind, e.offset, e.limit) == ("frame_too_large", 4, 4)
+    assert str(e) == "frame larger than 4 bytes at byte 4"

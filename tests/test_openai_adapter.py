@@ -8,7 +8,6 @@ usage, finish reasons) must equal the fixture's expected.json.
 from __future__ import annotations
 
 import json
-import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,6 +16,7 @@ from instantjson._core import SSEDecoder
 from instantjson._exceptions import ProviderStreamError, StreamIncompleteError
 from instantjson._providers.openai import ChatCompletionsAdapter, normalize_openai_usage
 from instantjson._response import Response
+from tests._shared import missing_param, missing_shared
 from tests.conftest_response import chunked
 from tests.providers._harness import FIXTURES
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from instantjson._parts import Item
 
 CASES = sorted((FIXTURES / "openai_chat").glob("*.txt"))
+CASE_PARAMS = [pytest.param(p, id=p.stem) for p in CASES] or [missing_param("provider-streams/fixtures/openai_chat")]
 
 
 def run_adapter(chunks: list[bytes]) -> list[Item]:
@@ -86,8 +87,7 @@ def frames_in(data: bytes) -> int:
     return sum(1 for line in data.splitlines() if line.startswith(b"data: {"))
 
 
-@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CASE_PARAMS)
 @pytest.mark.parametrize("split", ["whole", "1-7 bytes", "1 byte"])
 def test_recorded_stream(path: Path, split: str) -> None:
     data = path.read_bytes()
@@ -111,8 +111,7 @@ def test_recorded_stream(path: Path, split: str) -> None:
     ]
 
 
-@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CASE_PARAMS)
 def test_recorded_stream_through_response(path: Path) -> None:
     """The same recordings through Response.from_stream (framing + adapter + parser + log)."""
     data = path.read_bytes()
@@ -126,8 +125,9 @@ def test_recorded_stream_through_response(path: Path) -> None:
     assert [v for v in response.get_generator("original")][-1]["content"] == want["text"]
 
 
-@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() != "true", reason="shared fixtures not found")
 def test_stream_cut_before_done_is_incomplete() -> None:
+    if not CASES:
+        missing_shared("provider-streams/fixtures/openai_chat")
     data = (FIX := CASES[0].parent / "text_basic.txt").read_bytes()
     cut = data[: data.index(b"data: [DONE]")]
     items = run_adapter([cut])

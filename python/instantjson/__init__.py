@@ -37,6 +37,8 @@ from ._exceptions import ReplayOverflowError as ReplayOverflowError
 from ._exceptions import ResponseClosedError as ResponseClosedError
 from ._exceptions import StreamIncompleteError as StreamIncompleteError
 from ._exceptions import UnknownPayloadWarning as UnknownPayloadWarning
+from ._parts import Meta as Meta
+from ._parts import Usage as Usage
 from ._providers.anthropic import Anthropic as Anthropic
 from ._providers.azure import AzureOpenAI as AzureOpenAI
 from ._providers.gemini import Gemini as Gemini
@@ -58,6 +60,7 @@ __all__ = [
     "InstantEvent",
     "InstantJSONError",
     "InstantParser",
+    "Meta",
     "NDJSONDecoder",
     "Ollama",
     "OpenAICompatible",
@@ -76,6 +79,7 @@ __all__ = [
     "StreamIncompleteError",
     "TypedEvent",
     "UnknownPayloadWarning",
+    "Usage",
     "__version__",
     "loads",
     "parse_partial",
@@ -88,4 +92,4 @@ for _name in __all__:
             _obj.__module__ = "instantjson"
         except (AttributeError, TypeError):  # extension types fix their module at build time
             pass
-del _name, _obj
+del _name, _obj  # pyright: ignore[reportPossiblyUnboundVariable]

@@ -17,6 +17,7 @@ from . import __version__
 from ._core import InstantParser
 from ._demo import add_demo_arguments, add_serve_arguments, run_demo, serve_mock
 from ._exceptions import ParseError
+from ._explain import explain
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,13 +37,28 @@ def _chunks(stream: BinaryIO, size: int) -> Any:
         yield chunk
 
 
-def run_parse(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def _stdout() -> TextIO:
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
+def run_parse(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Feed FILE (or stdin) to an InstantParser in pieces of `--chunk-size` bytes and print every
     event as one JSON line; with `--snapshot`, also the partial value after each piece. Exit code
-    1 on a parse error (printed as a last `{"error": ...}` line), 0 otherwise."""
-    out = out or sys.stdout
+    1 on a parse error (printed as a last `{"error": ...}` line), 2 when FILE cannot be read (one
+    line and a hint on stderr, no traceback), 0 otherwise."""
+    out = _stdout() if out is None else out
+    err = _stderr() if err is None else err
     parser = InstantParser(lenient=args.lenient, deltas=not args.no_deltas)
-    stream: BinaryIO = open(args.file, "rb") if args.file not in (None, "-") else sys.stdin.buffer
+    try:
+        stream: BinaryIO = open(args.file, "rb") if args.file not in (None, "-") else sys.stdin.buffer
+    except OSError as exc:
+        line, hint = explain(exc)
+        err.write(f"error: {line}\nhint: {hint}\n")
+        return 2
     try:
         for chunk in _chunks(stream, args.chunk_size):
             for event in parser.feed(chunk):

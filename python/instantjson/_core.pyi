@@ -1,12 +1,24 @@
 """Type stub for the Rust extension `instantjson._core` (hand-written; kept in step with rust/py)."""
 
 from collections.abc import Sequence
-from typing import Any, Final, Literal, final
+from typing import Any, Final, Literal, TypeAlias, final
+
+__all__ = [
+    "Frame",
+    "InstantEvent",
+    "InstantParser",
+    "NDJSONDecoder",
+    "SSEDecoder",
+    "__version__",
+    "build_profile",
+    "loads",
+    "parse_partial",
+]
 
 __version__: Final[str]
 build_profile: Final[str]
 
-EventType = Literal["delta", "done"]
+_EventType: TypeAlias = Literal["delta", "done"]
 
 @final
 class InstantEvent:
@@ -29,7 +41,8 @@ class InstantEvent:
     def indexes(self) -> tuple[int, ...]:
         """The indexes in `path`, in order."""
     @property
-    def event_type(self) -> EventType: ...
+    def event_type(self) -> _EventType:
+        """`"delta"` (a string grew) or `"done"` (the value is complete)."""
     @property
     def is_complete(self) -> bool:
         """`event_type == "done"`."""
@@ -44,15 +57,15 @@ class InstantEvent:
         """Lenient: True on the done event of a value a repair rule changed (a guess: distrust it)."""
     def to_dict(self) -> dict[str, Any]:
         """The event as a plain dict (what `python -m instantjson parse` prints)."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class InstantParser:
     """Incremental JSON parser that emits instant path events. One parser per stream."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         lenient: bool = False,
         max_depth: int = 512,
         paths: Sequence[str] | None = None,
@@ -60,9 +73,9 @@ class InstantParser:
         *,
         prefix: Sequence[str | int] | None = None,
         max_string_length: int | None = 16777216,
-        max_number_length: int = 4096,
+        max_number_length: int | None = 4096,
         max_input_size: int | None = 67108864,
-    ) -> None: ...
+    ) -> InstantParser: ...
     def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[InstantEvent]:
         """Parse the next piece of the stream and return the events it completed."""
     def finish(self) -> list[InstantEvent]:
@@ -121,7 +134,7 @@ class Frame:
 class SSEDecoder:
     """WHATWG event-stream decoder: feed network chunks, get complete frames."""
 
-    def __init__(self, *, max_frame_size: int = 16777216) -> None: ...
+    def __new__(cls, *, max_frame_size: int = 16777216) -> SSEDecoder: ...
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
     def finish(self) -> list[Frame]:
         """End of body: dispatch a last frame that lacked its blank line."""
@@ -130,6 +143,6 @@ class SSEDecoder:
 class NDJSONDecoder:
     """Newline-delimited JSON decoder: one frame per non-blank line."""
 
-    def __init__(self, *, max_frame_size: int = 16777216) -> None: ...
+    def __new__(cls, *, max_frame_size: int = 16777216) -> NDJSONDecoder: ...
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
     def finish(self) -> list[Frame]: ...

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
@@ -22,13 +21,17 @@ from typing import TYPE_CHECKING, Any, TextIO
 import anyio
 
 from ._agent import Agent
+from ._explain import explain
 from ._providers.openai import OpenAICompatible
+from ._screen import Screen
 from .testing import FAULTS, MockLLMServer
 
 if TYPE_CHECKING:
     import argparse
 
-__all__ = ["DEMO_ANSWER", "add_demo_arguments", "add_serve_arguments", "run_demo", "serve_mock"]
+    from ._providers._base import Structured
+
+__all__ = ["DEMO_ANSWER", "AnswerError", "add_demo_arguments", "add_serve_arguments", "run_demo", "serve_mock"]
 
 DEMO_ANSWER = json.dumps(
     {
@@ -84,76 +87,53 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault-after", type=int, default=None, help="chunks before a mid-stream fault")
 
 
-class _Screen:
-    """Text and fields, redrawn in place on a terminal, or printed as lines."""
+class AnswerError(Exception):
+    """The stream was fine but the answer is not what was asked for (`error` says why)."""
 
-    def __init__(self, out: TextIO, live: bool) -> None:
-        self.out = out
-        self.live = live
-        self.text = ""
-        self.fields: dict[str, tuple[Any, bool]] = {}
-        self._lines = 0
-        self._last = 0.0
-
-    def delta(self, piece: str) -> None:
-        self.text += piece
-        self.draw()
-
-    def field(self, path: str, value: Any, complete: bool, is_leaf: bool) -> None:
-        if is_leaf or complete:
-            self.fields[path] = (value, complete)
-        if not self.live and complete:
-            self.out.write(f"{path} => {value}\n")
-        self.draw()
-
-    def draw(self, force: bool = False) -> None:
-        if not self.live:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < 0.03:
-            return
-        self._last = now
-        width = max(40, shutil.get_terminal_size((100, 30)).columns - 1)
-        lines = ["\x1b[1mTEXT_STREAM\x1b[0m (delta)"]
-        text_lines = self.text.splitlines() or [""]
-        lines += [line[:width] for line in text_lines[-12:]]
-        lines.append("\x1b[1mSTRUCTURED_STREAM\x1b[0m (instant)")
-        for path, (value, complete) in self.fields.items():
-            if isinstance(value, (dict, list)):
-                if complete:
-                    lines.append(f"  \x1b[32m✓\x1b[0m {path} complete")
-                continue
-            mark = "\x1b[32m✓\x1b[0m" if complete else "\x1b[33m…\x1b[0m"
-            lines.append(f"  {mark} {path} = {value}"[: width + 12])
-        if self._lines:
-            self.out.write(f"\x1b[{self._lines}F\x1b[J")
-        self.out.write("\n".join(lines) + "\n")
-        self.out.flush()
-        self._lines = len(lines)
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
     response = Agent(model).system(SYSTEM).input(INPUT).output(SEED_OUTPUT).get_response()
-    screen = _Screen(out, live)
+    screen = Screen(out, live)
     start = time.monotonic()
     first_field: list[float] = []
     if not live:
         out.write("STRUCTURED_STREAM (as fields complete):\n")
 
+    # Each consumer keeps its own error (no exception group): the text view fails only when the
+    # stream does; the instant view also when the answer is not JSON.
+    failures: dict[str, Exception] = {}
+
     async def text() -> None:
-        async for piece in response.get_async_generator(type="delta"):
-            screen.delta(piece)
+        try:
+            async for piece in response.get_async_generator(type="delta"):
+                screen.delta(piece)
+        except Exception as exc:
+            failures["text"] = exc
 
     async def structured() -> None:
-        async for item in response.get_async_generator(type="instant"):
-            if item.is_complete and not first_field:
-                first_field.append(time.monotonic() - start)
-            screen.field(item.path, item.value, item.is_complete, not isinstance(item.value, (dict, list)))
+        try:
+            async for item in response.get_async_generator(type="instant"):
+                if item.is_complete and not first_field:
+                    first_field.append(time.monotonic() - start)
+                screen.field(item.path, item.value, item.is_complete, not isinstance(item.value, (dict, list)))
+        except Exception as exc:
+            failures["structured"] = exc
 
     async with response:
         async with anyio.create_task_group() as tg:
             tg.start_soon(text)
             tg.start_soon(structured)
+        if "text" in failures:
+            raise failures["text"]
+        if "structured" in failures:
+            screen.draw(force=True)
+            if not live:
+                out.write("\nTEXT_STREAM:\n" + screen.text + "\n")
+            raise AnswerError(failures["structured"])
         data = await response.async_get_data()
         meta = await response.async_get_meta()
     screen.draw(force=True)
@@ -167,18 +147,47 @@ async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
     return 0
 
 
-def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run the seed's scenario (see the module docs); returns the exit code."""
-    out = out if out is not None else sys.stdout
+def _stdout() -> TextIO:
+    return sys.stdout
+
+
+def _stderr() -> TextIO:
+    return sys.stderr
+
+
+def _endpoint(base_url: str) -> tuple[str, str | None]:
+    """The base URL to use, and a note when the user gave the full endpoint (as `serve-mock`
+    prints it): the client appends `/chat/completions` itself."""
+    trimmed = base_url.rstrip("/")
+    for suffix in ("/chat/completions", "/chat", "/completions"):
+        if trimmed.endswith(suffix):
+            base = trimmed[: -len(suffix)]
+            return base, f"note: using --base-url {base} (the client adds {suffix} itself)"
+    return trimmed, None
+
+
+def run_demo(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the seed's scenario (see the module docs); returns the exit code.
+
+    Every failure prints two lines to `err` (stderr): what happened, where (the URL, the HTTP
+    status) and what to do, then a hint; never a traceback or an exception group. Exit codes: 1
+    for a failed request or answer, 2 for a usage error, 130 for Ctrl-C."""
+    out = _stdout() if out is None else out
+    err = _stderr() if err is None else err
     live = not getattr(args, "plain", False) and out.isatty() and os.environ.get("TERM") != "dumb"
-    structured = getattr(args, "structured", "auto")
+    structured: Structured = getattr(args, "structured", "auto")
+    url = None
     try:
         if args.base_url:
             if not args.model:
-                out.write("--model is required with --base-url\n")
+                err.write("error: --model is required with --base-url (the model's name at that endpoint)\n")
                 return 2
+            base_url, note = _endpoint(args.base_url)
+            if note:
+                err.write(note + "\n")
+            url = base_url + "/chat/completions"
             model = OpenAICompatible(
-                base_url=args.base_url,
+                base_url=base_url,
                 model=args.model,
                 api_key=args.api_key,
                 structured=structured,
@@ -187,20 +196,27 @@ def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return anyio.run(_run, model, out, live)
         with MockLLMServer(answer=DEMO_ANSWER, chunk=(1, 8), delay=args.delay) as server:
             out.write(f"mock OpenAI-compatible server at {server.url}/v1\n")
+            url = server.url + "/v1/chat/completions"
             model = OpenAICompatible(
                 base_url=server.url + "/v1", model=args.model or "mock-model", api_key="mock", structured=structured
             )
             return anyio.run(_run, model, out, live)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a CLI: one line, not a traceback
-        out.write(f"error: {type(exc).__name__}: {exc}\n")
+    except Exception as exc:  # a CLI: what happened and what to do, not a traceback
+        if isinstance(exc, AnswerError):
+            line, hint = explain(exc.error, url=url, in_answer=True)
+        else:
+            line, hint = explain(exc, url=url)
+        out.flush()
+        err.write(f"error: {line}\nhint: {hint}\n")
+        err.flush()
         return 1
 
 
 def serve_mock(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Serve the mock provider until interrupted; returns the exit code."""
-    out = out if out is not None else sys.stdout
+    out = _stdout() if out is None else out
     answer = args.answer
     if args.answer_file:
         with open(args.answer_file, encoding="utf-8") as handle:

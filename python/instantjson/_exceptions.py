@@ -3,7 +3,7 @@
 ```
 InstantJSONError
 ├── ParseError(InstantJSONError, ValueError)      bad JSON: kind, offset, line, column, path
-├── FramingError(InstantJSONError, ValueError)    malformed SSE or NDJSON framing (a frame too large, ...)
+├── FramingError(InstantJSONError, ValueError)    malformed SSE or NDJSON framing: kind, offset, limit
 ├── ProviderError                                 the model provider said no: provider, message, body
 │   ├── ProviderStatusError                       a non-2xx HTTP status: status_code
 │   └── ProviderStreamError                       an error inside a 200 stream: code
@@ -85,7 +85,28 @@ def _rebuild_parse_error(message: str, kind: str, offset: int, line: int, column
 
 
 class FramingError(InstantJSONError, ValueError):
-    """The byte stream is not valid SSE or NDJSON framing, or a frame broke a size limit."""
+    """The byte stream is not valid SSE or NDJSON framing, or a frame broke a size limit.
+
+    `kind` names what went wrong (`"frame_too_large"`: a line, or one SSE event's data, is longer
+    than the decoder's `max_frame_size`; `"feed_after_finish"`), `offset` counts bytes from the
+    start of the stream (the first byte beyond the limit) and `limit` is the size limit that was
+    broken (None for other kinds). Raise `max_frame_size` if the frames are legitimately that big.
+    The decoder that raised it stays failed.
+    """
+
+    def __init__(self, message: str, *, kind: str = "invalid", offset: int = 0, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.offset = offset
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_framing_error, (self.message, self.kind, self.offset, self.limit))
+
+
+def _rebuild_framing_error(message: str, kind: str, offset: int, limit: int | None) -> FramingError:
+    return FramingError(message, kind=kind, offset=offset, limit=limit)
 
 
 class ProviderError(InstantJSONError):

@@ -25,7 +25,7 @@ allocation, and they carry deltas only (views build snapshots; no growing copies
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 __all__ = [
     "END_EVENTS",
@@ -34,6 +34,8 @@ __all__ = [
     "EventName",
     "FinishReason",
     "Item",
+    "Meta",
+    "Usage",
     "empty_usage",
 ]
 
@@ -76,6 +78,36 @@ PARSE_ERROR: Final = "_parse_error"
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
 FINISH_REASONS: Final[frozenset[str]] = frozenset({"stop", "length", "tool_calls", "content_filter", "error"})
+
+
+class Usage(TypedDict):
+    """Token counts, normalized across providers; a count the provider did not report is None."""
+
+    input_tokens: int | None
+    """Tokens of the prompt (cached ones included)."""
+    output_tokens: int | None
+    """Tokens the model generated (reasoning included)."""
+    total_tokens: int | None
+    reasoning_tokens: int | None
+    """Of `output_tokens`, those spent on reasoning."""
+    cached_input_tokens: int | None
+    """Of `input_tokens`, those read from the provider's prompt cache."""
+
+
+class Meta(TypedDict):
+    """The `meta` event's value and what `async_get_meta()` returns once a response has ended.
+
+    `finish_reason` is normalized (`"stop"`, `"length"`, `"tool_calls"`, `"content_filter"`, or
+    `"error"` when the stream failed); `raw_finish_reason` is the provider's own word for it.
+    `usage` is None when the provider sent no counts.
+    """
+
+    id: str | None
+    model: str | None
+    finish_reason: FinishReason | None
+    raw_finish_reason: str | None
+    usage: Usage | None
+
 
 Item = tuple[str, Any]
 """One log entry: `(event, value)`."""

@@ -14,6 +14,7 @@ import pytest
 from instantjson._agent import Agent
 from instantjson._response import Response
 from instantjson.testing import MockLLMServer
+from tests._shared import missing_shared
 from tests.conftest_response import anyio_backend, chunked
 from tests.providers._harness import FIXTURES, Case, acollect, all_cases, check_against_expected, collect, model_on
 
@@ -31,8 +32,9 @@ def test_every_provider_has_fixtures() -> None:
         assert any(case.origin == "shared" for case in CASES), f"shared fixtures missing at {FIXTURES}"
     providers = {case.provider for case in CASES}
     assert {"ollama"} <= providers  # the hand-written ones are always there
-    if any(case.origin == "shared" for case in CASES):
-        assert providers == {"openai", "openai-responses", "anthropic", "ollama", "gemini"}
+    if not any(case.origin == "shared" for case in CASES):
+        missing_shared("provider-streams/fixtures")
+    assert providers == {"openai", "openai-responses", "anthropic", "ollama", "gemini"}
 
 
 @pytest.mark.parametrize("case", PARAMS)
@@ -102,7 +104,7 @@ def _expected_paths() -> dict[str, Any]:
 def test_replay_is_served_at_the_real_path(provider: str) -> None:
     case = next((c for c in CASES if c.provider == provider), None)
     if case is None:
-        pytest.skip("no fixture for this provider")
+        missing_shared(f"provider-streams/fixtures for {provider}")
     with MockLLMServer(raw=case.body, chunk=(1, 7)) as server:
         Agent(model_on(server, provider)).input("x").get_response().get_text(partial=True)
         assert server.requests[0].path == _expected_paths()[provider]

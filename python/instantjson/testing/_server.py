@@ -173,10 +173,11 @@ class _Handler(BaseHTTPRequestHandler):
         fault = mock.fault
         after = mock.fault_after if mock.fault_after is not None else len(frames) // 2
         after = max(0, min(after, len(frames)))
+        tail: Sequence[bytes]
         if fault in ("inband_error", "cut", "malformed", "stall", "truncated"):
             head, tail = frames[:after], frames[after:]
         else:
-            head, tail = frames, []
+            head, tail = frames, ()
         self.send_response(200)
         self.send_header("Content-Type", wire.content_type)
         self.send_header("Cache-Control", "no-cache")
@@ -220,14 +221,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             return
         if mock.delay <= 0:
-            batch = bytearray()
+            pending = bytearray()
             for frame in frames:
-                batch += b"%x\r\n%s\r\n" % (len(frame), frame)
-                if len(batch) >= _BATCH:
-                    write(batch)
-                    batch = bytearray()
-            if batch:
-                write(batch)
+                pending += b"%x\r\n%s\r\n" % (len(frame), frame)
+                if len(pending) >= _BATCH:
+                    write(pending)
+                    pending = bytearray()
+            if pending:
+                write(pending)
             return
         for frame in frames:
             if mock._stopping.wait(mock.delay):  # pyright: ignore[reportPrivateUsage]

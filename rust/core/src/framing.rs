@@ -99,6 +99,25 @@ pub enum FramingErrorKind {
     FeedAfterFinish,
 }
 
+impl FramingErrorKind {
+    /// A stable snake-case name for the kind (`"frame_too_large"`, `"feed_after_finish"`), what
+    /// the Python `FramingError.kind` holds.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::FrameTooLarge { .. } => "frame_too_large",
+            Self::FeedAfterFinish => "feed_after_finish",
+        }
+    }
+
+    /// The size limit that was broken, for [`FramingErrorKind::FrameTooLarge`].
+    pub fn limit(&self) -> Option<usize> {
+        match self {
+            Self::FrameTooLarge { limit } => Some(*limit),
+            Self::FeedAfterFinish => None,
+        }
+    }
+}
+
 impl fmt::Display for FramingErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

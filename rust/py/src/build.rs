@@ -483,7 +483,14 @@ pub fn take_list<'py>(py: Python<'py>, events: &mut Vec<Py<PyAny>>) -> PyResult<
             return Err(PyErr::fetch(py));
         }
         for (i, ev) in events.drain(..).enumerate() {
+            #[cfg(not(Py_LIMITED_API))]
             pyo3::ffi::PyList_SET_ITEM(list, i as pyo3::ffi::Py_ssize_t, ev.into_ptr());
+            // The stable ABI (an abi3 build) has no macro: the function also steals the reference.
+            #[cfg(Py_LIMITED_API)]
+            {
+                let rc = pyo3::ffi::PyList_SetItem(list, i as pyo3::ffi::Py_ssize_t, ev.into_ptr());
+                debug_assert_eq!(rc, 0);
+            }
         }
         Ok(Bound::from_owned_ptr(py, list).cast_into_unchecked())
     }

@@ -1,5 +1,6 @@
 //! Core errors -> `instantjson.ParseError` / `instantjson.FramingError` (classes imported lazily).
 
+use instantjson_core::framing::FramingError;
 use instantjson_core::ParseError;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -40,16 +41,20 @@ pub fn parse_error(py: Python<'_>, e: &ParseError, events: Option<Bound<'_, PyAn
     build().unwrap_or_else(|err| err)
 }
 
-/// Build the Python `FramingError` with a message.
+/// Build the Python `FramingError`: the message, `kind`, `offset` (bytes into the stream) and
+/// `limit` (the size limit that was broken, or None).
 #[cold]
-pub fn framing_error(py: Python<'_>, message: String) -> PyErr {
-    match class(py, &FRAMING_ERROR, "FramingError") {
-        Ok(cls) => match cls.call1((message,)) {
-            Ok(exc) => PyErr::from_value(exc),
-            Err(err) => err,
-        },
-        Err(_) => PyValueError::new_err(message),
-    }
+pub fn framing_error(py: Python<'_>, e: &FramingError) -> PyErr {
+    let message = e.to_string();
+    let build = || -> PyResult<PyErr> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("kind", e.kind.name())?;
+        kwargs.set_item("offset", e.offset)?;
+        kwargs.set_item("limit", e.kind.limit())?;
+        let exc = class(py, &FRAMING_ERROR, "FramingError")?.call((message.clone(),), Some(&kwargs))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|_| PyValueError::new_err(message.clone()))
 }
 
 /// `value` read before the root closed.

@@ -116,7 +116,7 @@ impl Payloads {
         let list = self.frames_to_py(py, frames)?;
         match result {
             Ok(()) => Ok(list),
-            Err(e) => Err(framing_error(py, e.to_string())),
+            Err(e) => Err(framing_error(py, &e)),
         }
     }
 }

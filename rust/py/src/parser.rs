@@ -119,12 +119,13 @@ impl InstantParser {
         deltas: bool,
         prefix: Option<Vec<Bound<'_, PyAny>>>,
         max_string_length: Option<usize>,
-        max_number_length: usize,
+        max_number_length: Option<usize>,
         max_input_size: Option<u64>,
     ) -> PyResult<Self> {
+        // `None` lifts the limit, as for the other two (Python's own digit limit for int still applies).
         let opts = options(lenient, max_depth, deltas)
             .with_max_string_len(max_string_length)
-            .with_max_number_len(max_number_length)
+            .with_max_number_len(max_number_length.unwrap_or(usize::MAX))
             .with_max_input_len(max_input_size);
         let emit = match paths {
             None => Emit::All,

@@ -163,7 +163,7 @@ class OpenAIResponsesWire(WireFormat):
 
     def inband_error_frame(self, message: str) -> bytes:
         error = {"type": "error", "sequence_number": 9999, "code": "server_error", "message": message, "param": None}
-        failed = {
+        failed: dict[str, Any] = {
             "type": "response.failed",
             "sequence_number": 10000,
             "response": {

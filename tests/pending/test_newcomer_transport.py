@@ -1,0 +1,125 @@
+"""Issue 14, pending: request errors that leave out what a person needs. The fixes live in
+`_client.py` and `_providers/` (other branches); the coordinator applies them after the merges.
+
+Proposed fixes:
+- `_client.py`, where the request is sent: catch `httpx.TransportError` and re-raise the same
+  class with the method and URL in the message, chained: `raise type(exc)(f"{exc} ({method}
+  {url_without_query})", request=exc.request) from exc` (the type stays, so `except
+  httpx.ConnectError` still works; the query is dropped because Gemini puts the key there).
+- `_client.py`, on a non-2xx status: the `ProviderStatusError` message is
+  `f"HTTP {status} {reason} from {method} {url}: {provider_message or '(empty body)'}"`, and the
+  error gets a `url` attribute (`_exceptions.ProviderStatusError(..., url=None)`).
+- `_client.py`, on a 2xx answer whose content-type is not `text/event-stream` /
+  `application/x-ndjson` / JSON: `ProviderError(f"{url} answered {content_type}, not an event
+  stream: is base_url the API root (ending in /v1)?", body=<first KiB>)`, instead of reading
+  the HTML as SSE and ending in `StreamIncompleteError`.
+- `_providers/openai.py` (and the other models): a `base_url` ending in the endpoint path
+  (`/chat/completions`, `/responses`, `/messages`, `/api/chat`) is trimmed (as `serve-mock`
+  prints the full URL); `python -m instantjson demo` already does this for its `--base-url`.
+- `_providers/_base.py`: with the provider's default base URL (a real cloud endpoint) and no
+  `api_key` nor its environment variable, raise `ValueError("no API key: pass api_key=... or
+  set OPENAI_API_KEY")` at the first request, before any byte is sent.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from instantjson import Agent, OpenAICompatible, ProviderError, ProviderStatusError
+from instantjson.testing import MockLLMServer
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Fixed(BaseHTTPRequestHandler):
+    status = 404
+    body = b""
+    content_type = "application/json"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(self.status)
+        self.send_header("content-type", self.content_type)
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _serve(status: int, body: bytes, content_type: str) -> tuple[ThreadingHTTPServer, str]:
+    handler = type("H", (_Fixed,), {"status": status, "body": body, "content_type": content_type})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _text(base_url: str, **kw: Any) -> str:
+    model = OpenAICompatible(base_url=base_url, model="m", api_key="x", retries=0, timeout=5.0, **kw)
+    return Agent(model).input("x").get_response().get_text()
+
+
+def test_connect_error_names_the_url() -> None:
+    port = _closed_port()
+    with pytest.raises(httpx.ConnectError) as info:
+        _text(f"http://127.0.0.1:{port}/v1")
+    assert f"http://127.0.0.1:{port}/v1/chat/completions" in str(info.value)
+    assert info.value.__cause__ is not None
+
+
+def test_404_with_an_empty_body_says_status_and_url() -> None:
+    server, base = _serve(404, b"", "application/json")
+    try:
+        with pytest.raises(ProviderStatusError) as info:
+            _text(base + "/v1")
+    finally:
+        server.shutdown()
+    message = str(info.value)
+    assert "404" in message and f"{base}/v1/chat/completions" in message and "empty body" in message
+    assert info.value.url == f"{base}/v1/chat/completions"  # type: ignore[attr-defined]
+
+
+def test_html_200_is_not_a_stream() -> None:
+    server, base = _serve(200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
+    try:
+        with pytest.raises(ProviderError) as info:
+            _text(base)
+    finally:
+        server.shutdown()
+    message = str(info.value)
+    assert "text/html" in message and "not an event stream" in message and "/v1" in message
+
+
+def test_base_url_with_the_endpoint_path_is_trimmed() -> None:
+    with MockLLMServer(answer='{"a": 1}') as server:
+        assert _text(server.url + "/v1/chat/completions") == '{"a": 1}'
+        assert [r.path for r in server.requests] == ["/v1/chat/completions"]
+
+
+def test_no_api_key_for_the_default_openai_url_fails_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(401)
+
+    async def record_async(self: Any, request: httpx.Request) -> httpx.Response:
+        return record(request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", lambda self, request: record(request))
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", record_async)
+    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+        Agent(OpenAICompatible(model="gpt-4o-mini", retries=0)).input("x").get_response().get_text()
+    assert sent == []
