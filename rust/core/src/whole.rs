@@ -82,7 +82,9 @@ impl Text {
     #[inline]
     fn get<'a>(self, input: &'a str, scratch: &'a str) -> &'a str {
         match self {
-            Text::Input(a, b) => &input[a..b],
+            // SAFETY: `a` follows an opening quote and `b` is at the closing quote, both ASCII
+            // bytes of `input`, so both are in bounds and on character boundaries.
+            Text::Input(a, b) => unsafe { input.get_unchecked(a..b) },
             Text::Scratch => scratch,
         }
     }
@@ -106,11 +108,12 @@ struct Whole<'t, 'b, B: Build> {
 impl<B: Build> Whole<'_, '_, B> {
     #[inline]
     fn skip_ws(&mut self) {
-        while let Some(&c) = self.b.get(self.i) {
-            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-                break;
-            }
-            self.i += 1;
+        // Most tokens follow one another directly, or after one space.
+        match self.b.get(self.i) {
+            Some(&c) if c > b' ' => {}
+            Some(b' ') if self.b.get(self.i + 1).is_some_and(|&c| c > b' ') => self.i += 1,
+            Some(_) => self.i = skip_ws_run(self.b, self.i),
+            None => {}
         }
     }
 
@@ -312,18 +315,9 @@ impl<B: Build> Whole<'_, '_, B> {
             i += 1;
         }
         let first = i;
-        let mut magnitude: u64 = 0;
         match b.get(i)? {
             b'0' => i += 1,
-            b'1'..=b'9' => {
-                while let Some(&c) = b.get(i) {
-                    if !c.is_ascii_digit() {
-                        break;
-                    }
-                    magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-                    i += 1;
-                }
-            }
+            b'1'..=b'9' => i = digit_run(b, i + 1),
             _ => return None,
         }
         let int_digits = i - first;
@@ -347,11 +341,11 @@ impl<B: Build> Whole<'_, '_, B> {
         self.i = i;
         let text = &self.s[start..i];
         if is_float {
-            return self.build.float(text.parse().ok()?);
+            return self.build.float(parse_float(text)?);
         }
         if int_digits <= 18 {
             // At most 18 digits: no overflow, and fits i64 either sign.
-            let n = magnitude as i64;
+            let n = b[first..i].iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
             return self.build.int(if negative { -n } else { n });
         }
         match text.parse::<i64>() {
@@ -361,14 +355,74 @@ impl<B: Build> Whole<'_, '_, B> {
     }
 }
 
+/// Index of the first byte from `i` that is not JSON whitespace (`b.len()` if none): indented
+/// documents have long runs of spaces, checked 16 bytes at a time.
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+        // SAFETY: SSE2 is part of the x86_64 baseline; each unaligned 16-byte load reads
+        // `b[i..i + 16]`, which the loop condition keeps in bounds.
+        unsafe {
+            let space = _mm_set1_epi8(b' ' as i8);
+            let nl = _mm_set1_epi8(b'\n' as i8);
+            let cr = _mm_set1_epi8(b'\r' as i8);
+            let tab = _mm_set1_epi8(b'\t' as i8);
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i).cast());
+                let ws = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, nl)),
+                    _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, tab)),
+                );
+                let other = !_mm_movemask_epi8(ws) & 0xffff;
+                if other != 0 {
+                    return i + other.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+    }
+    while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// A float's value, correctly rounded (as Python's `float()`).
+#[inline]
+fn parse_float(text: &str) -> Option<f64> {
+    fast_float2::parse(text).ok()
+}
+
 /// One or more digits from `i`; the index after them.
 #[inline]
-fn digits(b: &[u8], mut i: usize) -> Option<usize> {
-    let start = i;
+fn digits(b: &[u8], i: usize) -> Option<usize> {
+    let end = digit_run(b, i);
+    (end > i).then_some(end)
+}
+
+/// Index of the first byte from `i` that is not an ASCII digit (`b.len()` if none), eight bytes
+/// at a time: the long fractions of coordinates and measurements are most of a float's text.
+#[inline]
+fn digit_run(b: &[u8], mut i: usize) -> usize {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ADD: u64 = 0x7676_7676_7676_7676; // a byte of 10 or more (after `^ '0'`) reaches 0x80
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let t = u64::from_le_bytes(word) ^ ZEROS;
+        let not_digit = (((t & LOW7) + ADD) | t) & HIGH;
+        if not_digit != 0 {
+            return i + (not_digit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;
     }
-    (i > start).then_some(i)
+    i
 }
 
 fn hex4(h: &[u8]) -> Option<u16> {
