@@ -38,9 +38,11 @@ mod options;
 mod parser;
 pub mod path;
 mod utf8;
+mod whole;
 
 pub use errors::{ParseError, ParseErrorKind, ParseResult};
 pub use event::{NullSink, Repairs, Scalar, Seg, Sink};
 pub use options::ParserOptions;
 pub use parser::Parser;
 pub use utf8::count_chars;
+pub use whole::{parse_whole, parse_whole_str, Build};

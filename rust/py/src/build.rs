@@ -259,7 +259,7 @@ impl Builder {
 
 static BUILTIN_INT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn big_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+pub fn big_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     let int = BUILTIN_INT.get_or_try_init(py, || py.import("builtins")?.getattr("int").map(Bound::unbind))?;
     int.bind(py).call1((text,))
 }

@@ -9,6 +9,7 @@ mod framing;
 mod parser;
 mod shared;
 mod strings;
+mod whole;
 
 #[pymodule(gil_used = false)]
 mod _core {

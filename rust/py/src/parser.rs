@@ -226,6 +226,9 @@ impl InstantParser {
 #[pyfunction]
 #[pyo3(signature = (text, lenient=false, max_depth=512))]
 pub fn loads(py: Python<'_>, text: &Bound<'_, PyAny>, lenient: bool, max_depth: usize) -> PyResult<Py<PyAny>> {
+    if let Some(value) = crate::whole::loads_whole(py, text, &options(lenient, max_depth, false)) {
+        return Ok(value);
+    }
     let mut p = quiet_parser(lenient, max_depth);
     p.run(py, Some(text))?;
     p.run(py, None)?;

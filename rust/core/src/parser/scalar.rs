@@ -71,7 +71,7 @@ pub(super) fn is_number_byte(c: u8) -> bool {
 /// The value of a validated number's text.
 pub(super) fn number_value(text: &str, is_float: bool) -> Scalar<'_> {
     if is_float {
-        Scalar::Float(text.parse().unwrap_or(f64::NAN))
+        Scalar::Float(fast_float2::parse(text).unwrap_or(f64::NAN))
     } else if let Ok(n) = text.parse::<i64>() {
         Scalar::Int(n)
     } else {
