@@ -199,7 +199,7 @@ class OutputValidationError(InstantJSONError, ValueError):
         """The error of the value at `path`, with a message naming its first errors."""
         where = path or "the answer"
         count = len(errors)
-        lines = []
+        lines: list[str] = []
         for error in errors[:3]:
             loc = ".".join(str(part) for part in error.get("loc", ()))
             lines.append(f"  {loc or '(value)'}: {error.get('msg', error.get('type', 'invalid'))}")

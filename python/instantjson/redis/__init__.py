@@ -47,8 +47,13 @@ __all__ = [
     "StreamTrimmedError",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith("instantjson.redis."):
-        _obj.__module__ = "instantjson.redis"
-del _name, _obj
+
+def _fix_module_names() -> None:
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type) and obj.__module__.startswith("instantjson.redis."):
+            obj.__module__ = "instantjson.redis"
+
+
+_fix_module_names()
+del _fix_module_names

@@ -121,6 +121,7 @@ def run_web_demo(
 ) -> int:
     """Serve the web demo until interrupted; returns the exit code."""
     out = out if out is not None else sys.stdout
+    assert out is not None  # sys.stdout is None only without a console (pythonw)
     try:
         import uvicorn
     except ImportError:

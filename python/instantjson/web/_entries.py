@@ -1,8 +1,8 @@
 """Numbered events of a response: `(id, event, value)`, where `id` is the event's 0-based position in
 the sequence that `response.get_async_generator(type="all")` yields (private `_` markers excluded).
 
-Every encoder of `instantjson.web` reads a response through `_entries()` alone, so that a later
-engine method (`Response.aiter_entries(after=None)`) can replace its body without touching them.
+Every encoder of `instantjson.web` reads a response through `_entries()` alone: it is the
+engine's `Response.aiter_entries(after)`, which skips the ids `<= after` in the log itself.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncIterator
 
     from .._response import Response
 
@@ -19,22 +19,10 @@ __all__ = ["Entry", "_entries"]
 Entry = tuple[int, str, Any]
 
 
-async def _entries(response: Response, after: int | None = None) -> AsyncGenerator[Entry, None]:
+def _entries(response: Response, after: int | None = None) -> AsyncIterator[Entry]:
     """Replay `response` from its first event, live, numbered; skip the ids `<= after`.
 
     A failed response ends with `(id, "error", exc)` and the iterator then stops (it does not
     raise): the error is an event of the stream like the others. The replay comes from the
     response's log, so resuming never sends a new upstream request."""
-    index = -1
-    error: BaseException | None = None
-    try:
-        async for event, value in response.get_async_generator(type="all"):
-            index += 1
-            if event == "error":
-                error = value
-            if after is not None and index <= after:
-                continue
-            yield index, event, value
-    except Exception as exc:  # the view raises the error it has just yielded: the end
-        if exc is not error and (after is None or index + 1 > after):
-            yield index + 1, "error", exc
+    return response.aiter_entries(after)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import weakref
-from typing import TYPE_CHECKING, Final, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final, Literal, cast
 from urllib.parse import parse_qs
 
 import anyio
@@ -26,7 +27,7 @@ from ._encode import DEFAULT_EVENTS, InstantJSONEncoder, TextEncoder, VercelUIEn
 from ._entries import _entries
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
@@ -57,10 +58,10 @@ def last_event_id(headers: Mapping[str, str] | Iterable[tuple[bytes, bytes]] | N
     raw: str | None = None
     if headers is None:
         return None
-    if hasattr(headers, "get"):
-        raw = headers.get("last-event-id")  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    if isinstance(headers, Mapping):
+        raw = cast("Mapping[str, str]", headers).get("last-event-id")
     else:
-        for key, value in headers:  # pyright: ignore[reportGeneralTypeIssues]
+        for key, value in headers:  # ASGI scope headers: (name, value) byte pairs
             if key.lower() == b"last-event-id":
                 raw = value.decode("latin-1")
     if raw is None:
@@ -143,8 +144,10 @@ class LiveStreamResponse(StarletteResponse):
                                 await queue_in.send(body)
                     await queue_in.send(encoder.end())
                 finally:
-                    with anyio.CancelScope(shield=True):
-                        await entries.aclose()
+                    aclose = getattr(entries, "aclose", None)  # the view: stop it (nothing to release)
+                    if aclose is not None:
+                        with anyio.CancelScope(shield=True):
+                            await aclose()
 
         async def watch_disconnect(scope_to_cancel: anyio.CancelScope) -> None:
             while True:
