@@ -110,16 +110,8 @@ pub fn utf8_of<'a>(s: &'a Bound<'_, PyString>, buf: &'a mut String) -> std::borr
                 return std::borrow::Cow::Borrowed(std::str::from_utf8_unchecked(bytes));
             }
             buf.clear();
-            buf.reserve(len * 2);
             let exact = match ffi::PyUnicode_KIND(ptr) {
-                ffi::PyUnicode_1BYTE_KIND => {
-                    buf.extend(
-                        std::slice::from_raw_parts(data.cast::<u8>(), len)
-                            .iter()
-                            .map(|&b| char::from(b)),
-                    );
-                    true
-                }
+                ffi::PyUnicode_1BYTE_KIND => push_units(buf, std::slice::from_raw_parts(data.cast::<u8>(), len)),
                 ffi::PyUnicode_2BYTE_KIND => push_units(buf, std::slice::from_raw_parts(data.cast::<u16>(), len)),
                 _ => push_units(buf, std::slice::from_raw_parts(data.cast::<u32>(), len)),
             };
@@ -134,17 +126,45 @@ pub fn utf8_of<'a>(s: &'a Bound<'_, PyString>, buf: &'a mut String) -> std::borr
     s.to_string_lossy()
 }
 
-/// Append code points (UCS-2 or UCS-4 units) as UTF-8; a surrogate becomes U+FFFD. False when
-/// one did.
+/// Append code points (UCS-1, UCS-2 or UCS-4 units) as UTF-8; a surrogate becomes U+FFFD. False
+/// when one did. Written byte by byte into reserved room: runs of ASCII (most of a model's text,
+/// even in other scripts: spaces, digits, punctuation) cost a compare and a store each.
 #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
 fn push_units<T: Copy + Into<u32>>(buf: &mut String, units: &[T]) -> bool {
+    let mut out = std::mem::take(buf).into_bytes();
+    // At most 3 bytes of UTF-8 per unit below U+10000 and 4 per unit beyond (one UCS-4 unit).
+    out.reserve(units.len() * if std::mem::size_of::<T>() == 4 { 4 } else { 3 });
     let mut exact = true;
-    buf.extend(units.iter().map(|&u| {
-        char::from_u32(u.into()).unwrap_or_else(|| {
-            exact = false;
-            '\u{fffd}'
-        })
-    }));
+    for &u in units {
+        let c: u32 = u.into();
+        if c < 0x80 {
+            out.push(c as u8);
+        } else if c < 0x800 {
+            out.extend_from_slice(&[0xc0 | (c >> 6) as u8, 0x80 | (c & 0x3f) as u8]);
+        } else if c < 0x10000 {
+            let c = if (0xd800..0xe000).contains(&c) {
+                exact = false;
+                0xfffd
+            } else {
+                c
+            };
+            out.extend_from_slice(&[
+                0xe0 | (c >> 12) as u8,
+                0x80 | ((c >> 6) & 0x3f) as u8,
+                0x80 | (c & 0x3f) as u8,
+            ]);
+        } else {
+            out.extend_from_slice(&[
+                0xf0 | (c >> 18) as u8,
+                0x80 | ((c >> 12) & 0x3f) as u8,
+                0x80 | ((c >> 6) & 0x3f) as u8,
+                0x80 | (c & 0x3f) as u8,
+            ]);
+        }
+    }
+    // SAFETY: every code point was written as its well-formed UTF-8 sequence (surrogates, which
+    // have none, as U+FFFD's); a `str` holds code points up to U+10FFFF only.
+    *buf = unsafe { String::from_utf8_unchecked(out) };
     exact
 }
 
