@@ -36,7 +36,7 @@ from ._exceptions import FramingError, ParseError, ProviderStreamError
 from ._parts import PARSE_ERROR, Item
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from ._providers import ProviderAdapter
 
@@ -66,8 +66,14 @@ _PLAIN = frozenset({"original_delta", "reasoning_delta", "reasoning_done", "orig
 """Events `_absorb` passes through untouched."""
 
 
+_DERIVED = frozenset({"instant", PARSE_ERROR})
+
+
 class Pipeline:
     """Frames, adapter and instant parser of one response."""
+
+    derived = _DERIVED
+    """The events this pipeline derives from the others (see `derive`)."""
 
     def __init__(self, adapter: ProviderAdapter, framing: Literal["sse", "ndjson"] = "sse") -> None:
         self.adapter = adapter
@@ -82,6 +88,7 @@ class Pipeline:
         self._tools: dict[Any, _ToolParser] = {}
         self._ndjson = framing == "ndjson"
         self._since_boundary = 0  # an upper bound of the bytes the decoder holds for its next frame
+        self.payloads_verbatim = True  # every payload decoded from JSON text (not given as objects)
 
     @property
     def ended(self) -> bool:
@@ -145,8 +152,19 @@ class Pipeline:
         """One decoded provider payload (from an SDK or a list)."""
         if self.adapter.ended:
             return []
+        self.payloads_verbatim = False
         out: list[Item] = []
         self._absorb(self.adapter.feed(None, payload), out)
+        return out
+
+    def derive(self, base: Iterable[Item]) -> list[Item]:
+        """The derived events again, in place among the base events (every event but
+        `derived`) of a finished log: the same code as the live run (`_absorb`), with fresh
+        parsers configured the same way, each fed once per item as live, so the result equals
+        what the live log held, event for event (the replay log's compaction relies on it)."""
+        fresh = Pipeline(self.adapter, "ndjson" if self._ndjson else "sse")
+        out: list[Item] = []
+        fresh._absorb(base, out)  # pyright: ignore[reportPrivateUsage]
         return out
 
     def end(self, *, by_contract: bool = False) -> list[Item]:
@@ -187,7 +205,7 @@ class Pipeline:
         self._absorb(self.adapter.fail(exc), out)
         return out
 
-    def _absorb(self, items: list[Item], out: list[Item]) -> None:
+    def _absorb(self, items: Iterable[Item], out: list[Item]) -> None:
         # The hot path: per streamed chunk, usually `original_delta` then one `delta`. Items are
         # appended as they are (no copies), the parser's events go in without an intermediate
         # list, and the common events are tested first (a frozenset lookup for the pass-through
@@ -265,9 +283,12 @@ class Pipeline:
 
     def _keep_snapshot(self) -> None:
         try:
-            self.snapshot = self.parser.snapshot()
+            snapshot = self.parser.snapshot()
         except ParseError:  # pragma: no cover - snapshot() does not raise by contract
-            self.snapshot = None
+            snapshot = None
+        final = self.final_value
+        # a finished parse: the snapshot is the final value; keep one copy, not two
+        self.snapshot = final if final is not None and snapshot == final else snapshot
 
 
 class _ToolParser:
