@@ -35,7 +35,8 @@ code over the base events in order, with fresh parsers configured the same way a
 per delta, so the sequence is identical, event for event, with the same ids. A reader that
 held the flat list before the end keeps it (nothing mutates it); a new reader gets a rebuilt
 flat list, shared by the readers that hold it at the time and dropped when the last one is
-done (a weak reference). For a 2 KB answer this keeps ~8 KiB instead of ~500 KiB.
+done (a weak reference). For a 2 KB answer of 450 chunks the log keeps about 10 KiB instead
+of about 500 KiB.
 """
 
 from __future__ import annotations
@@ -176,7 +177,9 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
     if not payloads:
         return payloads
     try:
-        text = json.dumps(payloads, ensure_ascii=False, separators=(",", ":")).encode()
+        # check_circular=False: twice as fast; a cycle (only possible in given objects) raises
+        # RecursionError, caught below
+        text = json.dumps(payloads, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
         if not verbatim and loads(text) != payloads:
             return payloads
     except (TypeError, ValueError, RecursionError):
