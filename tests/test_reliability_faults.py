@@ -320,15 +320,17 @@ def _cost_of_a_response(server: MockLLMServer, idle_views: int, answer_len: int)
 
 def test_idle_consumers_cost_no_memory_per_item() -> None:
     """A per-consumer queue would hold every item once per idle view (200 views x ~3200 items);
-    a cursor costs the same whatever the stream's length."""
+    a cursor costs the same whatever the stream's length. (Views that started before the end
+    share the log's live list, which the compaction of a finished log lets go only when they
+    are gone: so the base has one idle view too, and the difference is per view.)"""
     answer = json.dumps({"text": "x" * 8_000})
     views = 200
     with MockLLMServer(answer=answer, chunk=(1, 4)) as server:
         tracemalloc.start()
         try:
-            _cost_of_a_response(server, 0, len(answer))  # warm up (imports, caches)
-            base = _cost_of_a_response(server, 0, len(answer))
-            with_views = _cost_of_a_response(server, views, len(answer))
+            _cost_of_a_response(server, 1, len(answer))  # warm up (imports, caches)
+            base = _cost_of_a_response(server, 1, len(answer))
+            with_views = _cost_of_a_response(server, views + 1, len(answer))
         finally:
             tracemalloc.stop()
     items = sum(1 for _ in server.pieces)

@@ -40,6 +40,8 @@ consumer.
   (`_portal.py`), held by a lease given back at the end of the stream or at close.
 * `InlineHome`: a sync iterable source needs no loop: the consumer that needs data pulls it
   under a lock (async consumers in a worker thread when the iterable may block).
+* `EndedHome`: a `LoopHome` once its stream has ended and its connection is closed: the log
+  replays, and the home loop is not kept alive by the response.
 
 Closing: `aclose()`/`close()` end the log for everyone with `ResponseClosedError` at once,
 then cancel the reader's scope and close the connection in the home loop.
@@ -104,7 +106,7 @@ class Engine:
     def __init__(self, source: Source, pipeline: Pipeline, max_parts: int | None = None) -> None:
         self.source = source
         self.pipeline = pipeline
-        self.log = ReplayLog(max_parts)
+        self.log = ReplayLog(max_parts, deriver=pipeline)
         self.closed = False
         self.home: Home | None = InlineHome(self) if isinstance(source, SyncIterSource) else None
         self._bind_lock = threading.Lock()
@@ -149,8 +151,7 @@ class Engine:
         """In the home loop: wait (never read) until the log holds more than `seen` flat
         entries or has finished, starting the reader when none runs."""
         log = self.log
-        flat = log.flat
-        while len(flat) <= seen and not log.finished:
+        while 2 * len(log) <= seen and not log.finished:
             if self._reader is None:
                 self._start_reader()
             wakeup = self._wakeup
@@ -221,6 +222,7 @@ class Engine:
                 self._reader = None
                 done = self._reader_done
                 if done is not None:
+                    self._reader_done = None  # a waiter in close_local holds its own reference
                     done.set()
                 self._wake()
 
@@ -251,6 +253,8 @@ class Engine:
         home = self.home
         if isinstance(home, PortalHome):
             home.release()
+        if isinstance(home, LoopHome):
+            self.home = EndedHome(self)  # let the home loop go: a finished response does not keep it alive
         self._wake()
 
     def settle(self) -> None:
@@ -436,6 +440,26 @@ class PortalHome(Home):
         self.release()
 
 
+class EndedHome(Home):
+    """The stream has ended and its connection is closed: nothing is left to drive, and the
+    loop that streamed it is not kept (a finished response is lean)."""
+
+    async def advance(self, seen: int) -> None:
+        await anyio.lowlevel.checkpoint()
+
+    def advance_sync(self, seen: int) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
 class InlineHome(Home):
     """A sync iterable source: the consumer that needs data pulls it, under a lock."""
 
@@ -459,7 +483,7 @@ class InlineHome(Home):
         pipeline = engine.pipeline
         log = engine.log
         with self._lock:
-            while len(log.flat) <= seen and not log.finished:
+            while 2 * len(log) <= seen and not log.finished:
                 try:
                     items = source.step(pipeline)
                 except Exception as exc:

@@ -41,7 +41,7 @@ from ._exceptions import FramingError, ParseError, ProviderStreamError
 from ._parts import PARSE_ERROR, Item
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from ._providers import ProviderAdapter
     from ._schema import CompiledOutput
@@ -73,8 +73,14 @@ _PLAIN = frozenset({"original_delta", "reasoning_delta", "reasoning_done", "orig
 """Events `_absorb` passes through untouched."""
 
 
+_DERIVED = frozenset({"instant", "typed", PARSE_ERROR})
+
+
 class Pipeline:
     """Frames, adapter and instant parser of one response."""
+
+    derived = _DERIVED
+    """The events this pipeline derives from the others (see `derive`)."""
 
     def __init__(self, adapter: ProviderAdapter, framing: Literal["sse", "ndjson"] = "sse") -> None:
         self.adapter = adapter
@@ -90,13 +96,17 @@ class Pipeline:
         self._ndjson = framing == "ndjson"
         self._since_boundary = 0  # an upper bound of the bytes the decoder holds for its next frame
         self.typed: TypedTracker | None = None  # typed output (#10)
+        self._output: CompiledOutput | None = None
         self._abort_invalid = False
+        self._replaying = False  # derive(): the log's own base events follow an abort
+        self.payloads_verbatim = True  # every payload decoded from JSON text (not given as objects)
 
     def attach_output(self, output: CompiledOutput) -> None:
         """Typed output (#10): validate the answer's named values as they complete."""
         from ._typed import TypedTracker
 
         self.typed = TypedTracker(output.plan())
+        self._output = output
         self._abort_invalid = output.on_invalid == "abort"
 
     def _feed_typed(self, events: list[Any], out: list[Item]) -> bool:
@@ -110,7 +120,8 @@ class Pipeline:
         for event in typed:
             out.append(("typed", event))
             if event.error is not None and self._abort_invalid:
-                self._absorb(self.adapter.fail(event.error) or [("error", event.error)], out)
+                if not self._replaying:  # replaying: the error items the abort made are in the log
+                    self._absorb(self.adapter.fail(event.error) or [("error", event.error)], out)
                 return True
         return False
 
@@ -176,8 +187,22 @@ class Pipeline:
         """One decoded provider payload (from an SDK or a list)."""
         if self.adapter.ended:
             return []
+        self.payloads_verbatim = False
         out: list[Item] = []
         self._absorb(self.adapter.feed(None, payload), out)
+        return out
+
+    def derive(self, base: Iterable[Item]) -> list[Item]:
+        """The derived events again, in place among the base events (every event but
+        `derived`) of a finished log: the same code as the live run (`_absorb`), with fresh
+        parsers configured the same way, each fed once per item as live, so the result equals
+        what the live log held, event for event (the replay log's compaction relies on it)."""
+        fresh = Pipeline(self.adapter, "ndjson" if self._ndjson else "sse")
+        if self._output is not None:  # typed output (#10): the typed events come back too
+            fresh.attach_output(self._output)
+        fresh._replaying = True  # pyright: ignore[reportPrivateUsage]
+        out: list[Item] = []
+        fresh._absorb(base, out)  # pyright: ignore[reportPrivateUsage]
         return out
 
     def end(self, *, by_contract: bool = False) -> list[Item]:
@@ -218,7 +243,7 @@ class Pipeline:
         self._absorb(self.adapter.fail(exc), out)
         return out
 
-    def _absorb(self, items: list[Item], out: list[Item]) -> None:
+    def _absorb(self, items: Iterable[Item], out: list[Item]) -> None:
         # The hot path: per streamed chunk, usually `original_delta` then one `delta`. Items are
         # appended as they are (no copies), the parser's events go in without an intermediate
         # list, and the common events are tested first (a frozenset lookup for the pass-through
@@ -238,8 +263,8 @@ class Pipeline:
                     else:
                         for ev in events:  # usually 0 or 1: a plain loop beats a comprehension or zip
                             append(("instant", ev))
-                        if self.typed is not None and self._feed_typed(events, out):  # typed output (#10)
-                            return
+                        if self.typed is not None and self._feed_typed(events, out) and not self._replaying:
+                            return  # typed output (#10): aborted; the rest of this read is dropped
             elif event in _PLAIN:
                 append(item)
             elif event == "tool_calls":
@@ -252,7 +277,7 @@ class Pipeline:
                         if tool is not None:
                             tool.failed = True
                 elif event == "done":
-                    if self._finish_parser(out):  # typed output (#10): aborted
+                    if self._finish_parser(out) and not self._replaying:  # typed output (#10): aborted
                         return
                     self._finish_tools(out)
                 elif event == "error":
@@ -305,9 +330,12 @@ class Pipeline:
 
     def _keep_snapshot(self) -> None:
         try:
-            self.snapshot = self.parser.snapshot()
+            snapshot = self.parser.snapshot()
         except ParseError:  # pragma: no cover - snapshot() does not raise by contract
-            self.snapshot = None
+            snapshot = None
+        final = self.final_value
+        # a finished parse: the snapshot is the final value; keep one copy, not two
+        self.snapshot = final if final is not None and snapshot == final else snapshot
 
 
 class _ToolParser:

@@ -281,11 +281,8 @@ class Response:
 
     def _meta(self, partial: bool) -> dict[str, Any] | None:
         self._check(partial)
-        flat = self._log.flat
-        for i in range((len(flat) >> 1) - 1, -1, -1):
-            if flat[2 * i] == "meta":
-                return dict(flat[2 * i + 1])
-        return None
+        meta = self._log.last("meta")
+        return None if meta is None else dict(meta)
 
     async def async_get_text(self, *, partial: bool = False) -> str:
         """The whole answer text (waits for the end). `partial=True`: once the response has

@@ -148,8 +148,12 @@ class HTTPSource:
 
     async def aclose(self) -> None:
         self.opened = True  # never (re)open after a close
-        if self.stream is not None:
-            await self.stream.aclose()
+        stream = self.stream
+        if stream is not None:
+            try:
+                await stream.aclose()
+            finally:
+                self.stream = None  # closed: a finished response keeps no HTTP objects
 
     def abort(self) -> None:
         """Cut the connection synchronously (see `ByteStream.abort`)."""

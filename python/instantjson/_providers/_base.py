@@ -119,6 +119,13 @@ class ProviderAdapter:
         """The reasoning text so far."""
         return "".join(self.reasoning_parts)
 
+    def pack_text(self) -> None:
+        """The stream has ended: keep each text as one str rather than its pieces (a finished
+        response keeps less). Called by `finish()` and `fail()`, in the thread that feeds."""
+        for parts in (self.text_parts, self.reasoning_parts, self.refusal_parts):
+            if len(parts) > 1:
+                parts[:] = ["".join(parts)]
+
     def feed(self, event: str | None, payload: Mapping[str, Any]) -> list[Item]:
         raise NotImplementedError
 
@@ -238,6 +245,7 @@ class ProviderAdapter:
         if finish is None:
             return self.fail(StreamIncompleteError(self._incomplete_message(), provider=self.provider))
         self.ended = True
+        self.pack_text()  # `done` and `original_done` then share the one text
         self.meta["finish_reason"] = finish
         items: list[Item] = []
         open_calls = [call.index for call in self.calls if not call.closed]
@@ -255,6 +263,7 @@ class ProviderAdapter:
         if self.raw_usage is not None and self.meta["usage"] is None:
             self.meta["usage"] = self._usage()
         self.ended = True
+        self.pack_text()
         meta = dict(self.meta)
         meta["finish_reason"] = finish_reason
         return [("meta", meta), ("error", exc)]
