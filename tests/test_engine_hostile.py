@@ -79,7 +79,9 @@ async def test_gzip_bomb_is_bounded_and_the_loop_keeps_ticking(monkeypatch: pyte
             tracemalloc.stop()
         text = await response.async_get_text(partial=True)
         assert text and text.startswith(piece) and len(text) < limit
-        assert len(gaps) > 5 and max(gaps) < 0.5, max(gaps)
+        # the heartbeat ran while the bomb was inflated (how often depends on the machine's speed)
+        # and never waited long: the loop stayed responsive
+        assert gaps and max(gaps) < 0.5, max(gaps)
         assert peak < 25 * limit, peak
         assert server.requests == 2
 

@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import pytest
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import NotRequired, TypedDict
 
+import instantjson
 from instantjson import InstantParser, OutputValidationError, TypedEvent
 from instantjson._typed import LIST, OBJECT, Node, TypedTracker, compile_plan, format_path
-from tests._shared import REPO, random_chunks
+from tests._shared import random_chunks
 from tests._typed_reference import error_keys, expected_events, track
 
 
@@ -292,7 +294,7 @@ def test_root_scalar_and_root_list() -> None:
 
 def test_import_instantjson_does_not_import_pydantic() -> None:
     code = "import sys, instantjson; assert 'pydantic' not in sys.modules, 'pydantic imported'; print('ok')"
-    env_path = str(REPO / "python")
+    env_path = str(Path(instantjson.__file__).resolve().parents[1])  # the instantjson under test
     result = subprocess.run(
         [sys.executable, "-c", f"import sys; sys.path.insert(0, {env_path!r}); " + code],
         capture_output=True,
