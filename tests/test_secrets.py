@@ -31,7 +31,11 @@ import pytest
 
 from instantjson._agent import Agent, AgentlyCompat
 from instantjson._client import MAX_ERROR_BODY, Retries
-from instantjson._exceptions import FramingError, ProviderStatusError, ProviderStreamError, StreamIncompleteError
+from instantjson._exceptions import (
+    ProviderError,
+    ProviderStatusError,
+    ProviderStreamError,
+)
 from instantjson._providers.anthropic import Anthropic
 from instantjson._providers.gemini import Gemini
 from instantjson._providers.ollama import Ollama
@@ -264,20 +268,20 @@ async def test_huge_or_non_json_error_body_is_cut_and_reported(
 @pytest.mark.anyio
 @pytest.mark.parametrize("lines", [False, True], ids=["one-line", "lines"])
 async def test_huge_html_page_under_200_fails_cleanly(lines: bool) -> None:
-    """A proxy's 50 MB HTML page served as HTTP 200: no event in sight. One endless line hits the
-    SSE decoder's frame limit (16 MiB, `FramingError`) long before the 50 MB are in; lines that
-    are no SSE fields are skipped as they come (nothing accumulates), and the body ends without
-    the terminal marker (`StreamIncompleteError`)."""
+    """A proxy's 50 MB HTML page served as HTTP 200 with `text/html`: no event in sight. It is
+    not read as a stream: `ProviderError` "answered text/html, not an event stream" after at most
+    `MAX_ERROR_BODY` bytes of it (issue 14), the URL named, the first KiB kept in `body`."""
     page = HTML if lines else HTML.replace(b"\n", b" ")
     server = HostileServer(200, _pieces(MB50, page), content_type="text/html", length=MB50)
     try:
         response = Agent(OpenAICompatible(base_url=server.url + "/v1", model="m", retries=0)).input("x").get_response()
-        with anyio.fail_after(10), pytest.raises(StreamIncompleteError if lines else FramingError):
+        with anyio.fail_after(10), pytest.raises(ProviderError, match="text/html, not an event stream") as info:
             await response.async_get_text()
     finally:
         await anyio.to_thread.run_sync(server.close)
-    if not lines:
-        assert server.sent < MB50
+    assert f"{server.url}/v1/chat/completions" in str(info.value)
+    assert isinstance(info.value.body, str) and len(info.value.body) <= 1024
+    assert server.sent < MB50 / 2
     assert response.events[-2][1]["finish_reason"] == "error"
     assert await response.async_get_text(partial=True) == ""
 

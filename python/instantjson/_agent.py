@@ -104,6 +104,7 @@ class Agent:
         self._output = None
 
         async def opener() -> Any:
+            model.check_api_key()
             return await open_stream(
                 spec, provider=model.provider, timeout=model.timeout, retries=model.retries, transport=model.transport
             )

@@ -20,7 +20,11 @@ share one TLS context (`_shared_ssl_context()`): building one loads the whole CA
 
 Timeouts are on by default (`DEFAULT_TIMEOUT`: connect 10 s, read 120 s between two chunks,
 write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors after the last
-retry, read timeouts, a connection cut mid-body) propagate unchanged.
+retry, read timeouts, a connection cut mid-body) propagate as their own httpx class; one raised
+while the request is sent is re-raised as the same class with the method and URL appended to its
+message (`All connection attempts failed (POST http://127.0.0.1:9/v1/chat/completions)`), the
+original chained as `__cause__`. A 2xx answer that is a web page (`text/html`) is a
+`ProviderError` naming the URL, not read as a stream.
 
 Reading
 -------
@@ -43,7 +47,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 
-from ._exceptions import ProviderStreamError
+from ._exceptions import ProviderError, ProviderStreamError
 from ._request import (
     DEFAULT_TIMEOUT,
     MAX_ERROR_BODY,
@@ -263,6 +267,24 @@ async def _end_chain(chunks: AsyncIterator[bytes]) -> None:
         await close()
 
 
+_NOT_A_STREAM: Final = frozenset({"text/html", "application/xhtml+xml"})
+"""2xx media types that are a web page, not an API's stream (a wrong `base_url`)."""
+
+
+def _where(request: httpx.Request, secrets: Sequence[str]) -> str:
+    """The request's URL without its query (Gemini puts the key there), credentials redacted."""
+    return _redact(str(request.url.copy_with(query=None)), secrets)
+
+
+def _naming_the_url(exc: httpx.TransportError, request: httpx.Request, secrets: Sequence[str]) -> Exception:
+    """The same httpx error class (`except httpx.ConnectError` still catches it), its message
+    followed by the method and URL; the caller chains the original as `__cause__`."""
+    try:
+        return type(exc)(f"{exc} ({request.method} {_where(request, secrets)})", request=request)
+    except Exception:
+        return exc
+
+
 async def open_stream(
     spec: RequestSpec,
     *,
@@ -284,14 +306,25 @@ async def open_stream(
             request = client.build_request(spec.method, spec.url, headers=dict(spec.headers), json=spec.json)
             try:
                 response = await client.send(request, stream=True)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 wait = policy.delay(attempt) if attempt < policy.max_retries else None
                 if wait is None:
-                    raise
+                    raise _naming_the_url(exc, request, spec.secrets) from exc
                 attempt += 1
                 await anyio.sleep(wait)
                 continue
+            except httpx.TransportError as exc:
+                raise _naming_the_url(exc, request, spec.secrets) from exc
             if response.is_success:
+                media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if media in _NOT_A_STREAM:
+                    body = await _read_error_body(response)
+                    raise ProviderError(
+                        f"{_where(request, spec.secrets)} answered {media}, not an event stream: "
+                        "is base_url the API root (ending in /v1)?",
+                        provider=provider,
+                        body=_redact(body[:1024].decode("utf-8", "replace"), spec.secrets),
+                    )
                 return ByteStream(client, response, spec.secrets)
             body = await _read_error_body(response)
             error = status_error(
@@ -300,6 +333,8 @@ async def open_stream(
                 provider=provider,
                 reason=_redact(response.reason_phrase, spec.secrets),
                 secrets=spec.secrets,
+                url=str(request.url),
+                method=request.method,
             )
             wait = None
             if attempt < policy.max_retries and policy.should_retry_status(response.status_code):

@@ -122,11 +122,25 @@ class ProviderError(InstantJSONError):
 
 
 class ProviderStatusError(ProviderError):
-    """The provider answered with a non-2xx HTTP status before any output (`status_code`)."""
+    """The provider answered with a non-2xx HTTP status before any output (`status_code`).
+    `url` is the address that answered (without its query string), when known; then `str(error)`
+    is one line with the status, the method and URL, and the provider's message (`message`)."""
 
-    def __init__(self, message: str, *, status_code: int, provider: str | None = None, body: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        provider: str | None = None,
+        body: Any = None,
+        url: str | None = None,
+        summary: str | None = None,
+    ) -> None:
         super().__init__(message, provider=provider, body=body)
         self.status_code = status_code
+        self.url = url
+        if summary is not None:
+            self.args = (summary,)
 
 
 class ProviderStreamError(ProviderError):

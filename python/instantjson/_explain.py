@@ -19,6 +19,7 @@ import httpx
 from ._exceptions import (
     FramingError,
     ParseError,
+    ProviderError,
     ProviderStatusError,
     ProviderStreamError,
     ResponseClosedError,
@@ -93,6 +94,8 @@ def _one(exc: BaseException, url: str | None, in_answer: bool) -> tuple[str, str
     where = _where(exc, url)
     at = f" {where}" if where else ""
     message = str(exc).strip()
+    if isinstance(exc, httpx.RequestError) and where and message.endswith(f" {where})"):
+        message = message.rsplit(" (", 1)[0]  # the client appends " (METHOD url)": said once here
     if isinstance(exc, httpx.ConnectTimeout):
         return (f"could not connect to{at} in time ({message or 'connect timeout'})", _connect_hint())
     if isinstance(exc, httpx.ConnectError):
@@ -127,6 +130,8 @@ def _one(exc: BaseException, url: str | None, in_answer: bool) -> tuple[str, str
             f"{where or 'the provider'} sent an error in the middle of the answer{code}: {message}",
             "the text before the error is kept (get_text(partial=True)); retry the request",
         )
+    if isinstance(exc, ProviderError) and "not an event stream" in message:
+        return (message.split(": is base_url", 1)[0], _BASE_URL_HINT)
     if isinstance(exc, ParseError) and not in_answer:
         return (
             f"the stream from{at or ' the provider'} sent a frame that is not JSON: {message}",

@@ -243,6 +243,11 @@ class Pipeline:
         self._absorb(self.adapter.fail(exc), out)
         return out
 
+    @property
+    def has_tool_calls(self) -> bool:
+        """Whether the answer carried tool calls (an answer without text is then no error)."""
+        return bool(self._tools)
+
     def _absorb(self, items: Iterable[Item], out: list[Item]) -> None:
         # The hot path: per streamed chunk, usually `original_delta` then one `delta`. Items are
         # appended as they are (no copies), the parser's events go in without an intermediate

@@ -149,9 +149,13 @@ def status_error(
     provider: str | None,
     reason: str = "",
     secrets: Sequence[str] = (),
+    url: str | None = None,
+    method: str = "POST",
 ) -> ProviderStatusError:
     """Build the `ProviderStatusError` for a non-2xx answer from its (possibly huge, possibly
-    non-JSON) body. Never raises."""
+    non-JSON) body. Never raises. With `url` (the request's, its query dropped: Gemini puts the
+    key there), `str(error)` reads `HTTP 404 Not Found from POST <url>: <message>`, and an empty
+    body says "no error message in the body (empty body)"; `error.message` stays the provider's."""
     text = _redact(body[:MAX_ERROR_BODY].decode("utf-8", "replace"), secrets)
     parsed: Any
     try:
@@ -164,7 +168,12 @@ def status_error(
         message = snippet or reason or "no error body"
     message = f"{message[:_MAX_MESSAGE]}"
     kept: Any = parsed if isinstance(parsed, (dict, list)) else text[:_MAX_TEXT_BODY]
-    return ProviderStatusError(message, status_code=status_code, provider=provider, body=kept)
+    summary = None
+    if url is not None:
+        url = _redact(url.split("?", 1)[0], secrets)
+        said = message if text.strip() else "no error message in the body (empty body)"
+        summary = f"HTTP {status_code} {reason} from {method} {url}: {said}".replace("  ", " ")
+    return ProviderStatusError(message, status_code=status_code, provider=provider, body=kept, url=url, summary=summary)
 
 
 def error_message(parsed: Any) -> str | None:

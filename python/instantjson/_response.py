@@ -30,9 +30,10 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from ._engine import Engine, LoopHome, PortalHome, Source
+from ._exceptions import ParseError
 from ._pipeline import Pipeline
 from ._providers import get_provider
 from ._schema import CompiledOutput, compile_output
@@ -53,7 +54,9 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._client import ByteStream
-    from ._parts import Item
+    from ._core import InstantEvent
+    from ._parts import Item, Meta
+    from ._typed import TypedEvent
 
 __all__ = ["Response", "ViewType"]
 
@@ -100,6 +103,7 @@ class Response:
         self._log = engine.log
         self._pipeline = pipeline
         self._output = output
+        self._answer_error_cache: ParseError | None = None
         if not isinstance(source, SyncIterSource):
             # dropped mid-stream without aclose(): cut the connection (no loop call is possible
             # from a finalizer, except into the helper thread)
@@ -200,6 +204,69 @@ class Response:
         self.close()
 
     # ------------------------------------------------------------------ views
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["delta"] = "delta",
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[str]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["instant", "streaming_parse"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[InstantEvent]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["specific"],
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[tuple[str, Any]]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["original"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[dict[str, Any]]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["all"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[tuple[str, Any]]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: Literal["typed"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[TypedEvent]: ...
+    @overload
+    def get_async_generator(
+        self,
+        type: ViewType = "delta",
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> AsyncIterator[Any]: ...
     def get_async_generator(
         self,
         type: ViewType = "delta",
@@ -209,7 +276,10 @@ class Response:
         throttle: float = 0.0,
     ) -> AsyncIterator[Any]:
         """Replay the response from its first event (or after the event with id `after`), live:
-        see the class docstring for `type` and for ids. `type="partial"`: the live partial value,
+        see the class docstring for `type` and for ids. The item type follows `type`: `str` for
+        `"delta"`, `InstantEvent` for `"instant"` / `"streaming_parse"`, `(event, value)` for
+        `"specific"` and `"all"`, the provider's payload dicts for `"original"`, `TypedEvent`
+        for `"typed"`, the partial value for `"partial"`. `type="partial"`: the live partial value,
         at most once per network read and per `throttle` seconds (the last one is the final data).
 
         The view is a plain async iterator (not an async generator): leaving it with `break` needs
@@ -219,6 +289,69 @@ class Response:
         self._check_typed(type)
         return AsyncView(self, self._engine, select(type, specific), after)
 
+    @overload
+    def get_generator(
+        self,
+        type: Literal["delta"] = "delta",
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[str]: ...
+    @overload
+    def get_generator(
+        self,
+        type: Literal["instant", "streaming_parse"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[InstantEvent]: ...
+    @overload
+    def get_generator(
+        self,
+        type: Literal["specific"],
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[tuple[str, Any]]: ...
+    @overload
+    def get_generator(
+        self,
+        type: Literal["original"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[dict[str, Any]]: ...
+    @overload
+    def get_generator(
+        self,
+        type: Literal["all"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[tuple[str, Any]]: ...
+    @overload
+    def get_generator(
+        self,
+        type: Literal["typed"],
+        specific: None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[TypedEvent]: ...
+    @overload
+    def get_generator(
+        self,
+        type: ViewType = "delta",
+        specific: str | Sequence[str] | None = None,
+        *,
+        after: int | None = None,
+        throttle: float = 0.0,
+    ) -> Iterator[Any]: ...
     def get_generator(
         self,
         type: ViewType = "delta",
@@ -273,16 +406,41 @@ class Response:
             if not raw and pipeline.typed is not None:  # typed output (#10): what validated
                 return partial_data(pipeline.snapshot, self._log.items)
             return pipeline.snapshot
-        if pipeline.parse_error is not None:
-            raise pipeline.parse_error
+        if pipeline.parse_error is not None or (
+            pipeline.final_value is None and not pipeline.adapter.text and not pipeline.has_tool_calls
+        ):
+            raise self._answer_error()
         if not raw and pipeline.typed is not None:  # typed output (#10)
             return final_data(pipeline.typed, pipeline.final_value)
         return pipeline.final_value
 
-    def _meta(self, partial: bool) -> dict[str, Any] | None:
+    def _answer_error(self) -> ParseError:
+        """The error of an answer that is not JSON: empty or whitespace alike (`kind="empty"`),
+        else the parser's error (same kind and position) saying that the text is available; the
+        parser's own error chained as `__cause__`. Built once: every getter raises the same."""
+        if self._answer_error_cache is None:
+            pipeline = self._pipeline
+            cause = pipeline.parse_error
+            if not pipeline.adapter.text.strip():
+                error = ParseError("the answer is empty: no JSON value", kind="empty")
+            else:
+                assert cause is not None
+                error = ParseError(
+                    f"{cause.message}; the answer's text is available: get_text() / async_get_text()",
+                    kind=cause.kind,
+                    offset=cause.offset,
+                    line=cause.line,
+                    column=cause.column,
+                    path=cause.path,
+                )
+            error.__cause__ = cause
+            self._answer_error_cache = error
+        return self._answer_error_cache
+
+    def _meta(self, partial: bool) -> Meta | None:
         self._check(partial)
         meta = self._log.last("meta")
-        return None if meta is None else dict(meta)
+        return None if meta is None else cast("Meta", dict(meta))
 
     async def async_get_text(self, *, partial: bool = False) -> str:
         """The whole answer text (waits for the end). `partial=True`: once the response has
@@ -300,7 +458,7 @@ class Response:
         await self._drain()
         return self._data(partial, raw)
 
-    async def async_get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
+    async def async_get_meta(self, *, partial: bool = False) -> Meta | None:
         """`{"id", "model", "finish_reason", "raw_finish_reason", "usage"}` (waits for the end).
         `partial=True`: once ended, the meta if it came (None if not), instead of raising."""
         await self._drain()
@@ -323,7 +481,7 @@ class Response:
         self._drain_sync()
         return self._data(partial, raw)
 
-    def get_meta(self, *, partial: bool = False) -> dict[str, Any] | None:
+    def get_meta(self, *, partial: bool = False) -> Meta | None:
         """Sync twin of `async_get_meta()`."""
         self._drain_sync()
         return self._meta(partial)

@@ -5,9 +5,10 @@ Three spellings are accepted:
 * the seed's dict spec: leaves are `(type, "description")` tuples (or a bare type), a nested
   dict is an object, a one-element list `[spec]` is an array of `spec`:
   `{"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}`. Types are Python types
-  (`str`, `int`, `float`, `bool`, `list`, `dict`, `None`) or their names (`"str"`,
-  `"integer"`, ...); anything else becomes an unconstrained value with the type's name in
-  its description.
+  (`str`, `int`, `float`, `bool`, `list`, `dict`, `None`), their names (`"str"`,
+  `"integer"`, ...) or pydantic model classes; an unknown name becomes an unconstrained value
+  with the name in its description, and any other leaf (`datetime`, a set, `object()`) is a
+  `TypeError` naming its path when the spec is given.
 * a pydantic model class, or any type a `pydantic.TypeAdapter` takes (`list[Step]`, a
   `TypedDict`, a dataclass); pydantic is optional: it is never imported unless you pass one.
   `async_get_data()` then returns the validated object.
@@ -159,23 +160,31 @@ def _is_type_like(spec: Any) -> bool:
     return isinstance(spec, type) or get_origin(spec) is not None
 
 
-def spec_to_schema(spec: Any) -> dict[str, Any]:
-    """The JSON Schema of a dict spec (recursive)."""
+def _at(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def spec_to_schema(spec: Any, path: str = "") -> dict[str, Any]:
+    """The JSON Schema of a dict spec (recursive). A leaf that is not `str`, `int`, `float`,
+    `bool`, `list`, `dict`, `None`, a type name (`"integer"`), a `(type, "description")` tuple,
+    a nested dict, a list, or a pydantic model class (`datetime`, a set, `object()`) raises
+    `TypeError` naming its path, when the spec is given (not as `a <object object at 0x...>` in
+    the prompt)."""
     if isinstance(spec, Mapping):
-        properties = {str(key): spec_to_schema(value) for key, value in spec.items()}  # pyright: ignore[reportUnknownVariableType]
+        properties = {str(key): spec_to_schema(value, _at(path, key)) for key, value in spec.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         return {"type": "object", "properties": properties, "required": list(properties)}
     if isinstance(spec, list):
         items: Sequence[Any] = spec  # pyright: ignore[reportUnknownVariableType]
         if len(items) == 0:
             return {"type": "array"}
         if len(items) == 1:
-            return {"type": "array", "items": spec_to_schema(items[0])}
-        return {"type": "array", "items": {"anyOf": [spec_to_schema(item) for item in items]}}
+            return {"type": "array", "items": spec_to_schema(items[0], f"{path}[]")}
+        return {"type": "array", "items": {"anyOf": [spec_to_schema(item, f"{path}[]") for item in items]}}
     if isinstance(spec, tuple):
         parts: tuple[Any, ...] = spec  # pyright: ignore[reportUnknownVariableType]
         if not parts:
             return {}
-        schema = spec_to_schema(parts[0])
+        schema = spec_to_schema(parts[0], path)
         if len(parts) > 1 and parts[1] is not None:
             description = str(parts[1])
             extra = schema.get("description")
@@ -190,8 +199,12 @@ def spec_to_schema(spec: Any) -> dict[str, Any]:
         name = None
     if name is not None:
         return {"type": name}
-    label = getattr(spec, "__name__", None) or str(spec)
-    return {"description": f"a {label}"}
+    if isinstance(spec, str):  # an unknown type name: shown to the model as is
+        return {"description": f"a {spec}"}
+    raise TypeError(
+        f"output spec at {path or '$'}: unsupported {type(spec).__name__} {spec!r}; use str, int, float, bool, "
+        "(type, 'description'), a dict, a one-item list, or a pydantic model"
+    )
 
 
 def _schema_name(name: str) -> str:

@@ -19,7 +19,7 @@ plain loop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 
 from ._parts import PARSE_ERROR
 from ._typed import fold_partial  # typed output (#10)
@@ -49,6 +49,16 @@ WAIT: Final[Any] = object()
 """What `_Cursor._next_ready` returns when the log holds nothing more for the view yet."""
 DEFAULT_SPECIFIC: Final = ("reasoning_delta", "delta", "reasoning_done", "done", "tool_calls")
 _ORIGINAL: Final = frozenset({"original_delta", "original_done"})
+
+
+_ASYNC_IN_SYNC_FOR: Final = (
+    "this view is asynchronous: use `async for x in response.get_async_generator(...)`, "
+    "or `response.get_generator(...)` in sync code"
+)
+_SYNC_IN_ASYNC_FOR: Final = (
+    "this view is synchronous: use `for x in response.get_generator(...)`, "
+    "or `async for x in response.get_async_generator(...)` in async code"
+)
 
 
 class Selector:
@@ -198,6 +208,10 @@ class AsyncView(_Cursor):
 
     __slots__ = ()
 
+    def __iter__(self) -> NoReturn:
+        """`for x in` an async view: a `TypeError` saying what to write instead."""
+        raise TypeError(_ASYNC_IN_SYNC_FOR)
+
     def __aiter__(self) -> AsyncView:
         return self
 
@@ -220,6 +234,10 @@ class SyncView(_Cursor):
     """A sync view (`Response.get_generator()`)."""
 
     __slots__ = ()
+
+    def __aiter__(self) -> NoReturn:
+        """`async for x in` a sync view: a `TypeError` saying what to write instead."""
+        raise TypeError(_SYNC_IN_ASYNC_FOR)
 
     def __iter__(self) -> SyncView:
         return self
@@ -284,6 +302,10 @@ class AsyncPartialView(_PartialCursor):
 
     __slots__ = ()
 
+    def __iter__(self) -> NoReturn:
+        """`for x in` an async view: a `TypeError` saying what to write instead."""
+        raise TypeError(_ASYNC_IN_SYNC_FOR)
+
     def __aiter__(self) -> AsyncPartialView:
         return self
 
@@ -306,6 +328,10 @@ class SyncPartialView(_PartialCursor):
     """`type="partial"` (`Response.get_generator()`)."""
 
     __slots__ = ()
+
+    def __aiter__(self) -> NoReturn:
+        """`async for x in` a sync view: a `TypeError` saying what to write instead."""
+        raise TypeError(_SYNC_IN_ASYNC_FOR)
 
     def __iter__(self) -> SyncPartialView:
         return self

@@ -5,13 +5,12 @@
 `# pyright: ignore[...]` must be an error (both checkers report an ignore that is not needed,
 so the line fails the check the day the API stops catching the mistake).
 
-The lines that need `Response` overloads (typed views by `type=`, `Meta` from `get_meta()`) are in
-tests/pending/typing/user_program_views.py until those land in `_response.py`.
+`consume()` checks the `Response` views typed by their `type=` literal and `Meta` from the getters.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from typing_extensions import assert_type
 
@@ -23,6 +22,7 @@ from instantjson import (
     Meta,
     NDJSONDecoder,
     ParseError,
+    Response,
     SSEDecoder,
     Usage,
 )
@@ -75,3 +75,30 @@ def tokens(meta: Meta) -> int:
     assert_type(usage, Usage)
     _ = meta["finsh_reason"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues, reportUnknownVariableType]
     return (usage["input_tokens"] or 0) + (usage["output_tokens"] or 0)
+
+
+async def consume(response: Response) -> None:
+    async for piece in response.get_async_generator(type="delta"):
+        assert_type(piece, str)
+    async for event in response.get_async_generator(type="instant"):
+        assert_type(event, InstantEvent)
+        _ = event.is_compelte  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
+    async for event in response.get_async_generator(type="streaming_parse"):
+        assert_type(event, InstantEvent)
+    async for name, value in response.get_async_generator(type="specific", specific=["delta", "meta"]):
+        assert_type(name, str)
+        assert_type(value, Any)
+    async for payload in response.get_async_generator(type="original"):
+        assert_type(payload, dict[str, Any])
+    for piece in response.get_generator(type="delta"):
+        assert_type(piece, str)
+    for event in response.get_generator(type="instant"):
+        assert_type(event, InstantEvent)
+    for _piece in response.get_async_generator():  # type: ignore[attr-defined]  # pyright: ignore[reportGeneralTypeIssues, reportUnknownVariableType]
+        pass
+    meta = await response.async_get_meta()
+    assert_type(meta, Meta | None)
+    if meta is not None:
+        finish: Literal["stop", "length", "tool_calls", "content_filter", "error"] | None = meta["finish_reason"]
+        assert_type(finish, Literal["stop", "length", "tool_calls", "content_filter", "error"] | None)
+    assert_type(response.get_meta(), Meta | None)

@@ -302,6 +302,9 @@ class ProviderModel:
     """The stream adapter of this provider's wire format."""
     default_base_url: ClassVar[str] = ""
     api_key_env: ClassVar[str | None] = None
+    endpoint_paths: ClassVar[tuple[str, ...]] = ()
+    """Paths this model appends to `base_url`; a `base_url` already ending in one (the full URL,
+    as `serve-mock` prints it) is trimmed to the API root."""
 
     def __init__(
         self,
@@ -319,7 +322,12 @@ class ProviderModel:
         if structured not in ("auto", "native", "prompt"):
             raise ValueError(f"structured must be 'auto', 'native' or 'prompt', not {structured!r}")
         self.model = model
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        root = (base_url or self.default_base_url).rstrip("/")
+        for path in self.endpoint_paths:
+            if root.endswith(path):
+                root = root[: -len(path)].rstrip("/")
+                break
+        self.base_url = root
         key = api_key if api_key is not None else (os.environ.get(self.api_key_env) if self.api_key_env else None)
         self.__api_key = key or None
         self.options: dict[str, Any] = dict(options or {})
@@ -339,6 +347,15 @@ class ProviderModel:
 
     def _api_key(self) -> str | None:
         return self.__api_key
+
+    def check_api_key(self) -> None:
+        """Refuse to send a request to the provider's own cloud endpoint (the default `base_url`)
+        without an API key: `ValueError` naming `api_key=` and the environment variable, raised
+        before any byte is sent (instead of a 401 from the provider). Local servers and other
+        `base_url`s may need no key and are never refused."""
+        default = self.default_base_url.rstrip("/")
+        if self.__api_key is None and self.api_key_env and default.startswith("https://") and self.base_url == default:
+            raise ValueError(f"no API key for {default}: pass api_key=... or set {self.api_key_env}")
 
     def _secrets(self) -> tuple[str, ...]:
         return (self.__api_key,) if self.__api_key else ()

@@ -357,6 +357,7 @@ class Anthropic(ProviderModel):
     adapter_class: ClassVar[type[ProviderAdapter]] = AnthropicAdapter
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
+    endpoint_paths: ClassVar[tuple[str, ...]] = ("/v1/messages",)
 
     def uses_native_structured(self) -> bool:
         return False  # no stable JSON-Schema output field: the instruction goes into `system`

@@ -50,6 +50,7 @@ class AzureOpenAI(OpenAICompatible):
     provider: ClassVar[str] = "azure-openai"
     aliases: ClassVar[tuple[str, ...]] = ("azure",)
     api_key_env: ClassVar[str | None] = "AZURE_OPENAI_API_KEY"
+    endpoint_paths: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

@@ -149,6 +149,7 @@ class Ollama(ProviderModel):
     adapter_class: ClassVar[type[ProviderAdapter]] = OllamaAdapter
     default_base_url: ClassVar[str] = "http://localhost:11434"
     api_key_env: ClassVar[str | None] = "OLLAMA_API_KEY"
+    endpoint_paths: ClassVar[tuple[str, ...]] = ("/api/chat",)
 
     def build_request(self, prompt: Prompt) -> RequestSpec:
         messages: list[Mapping[str, Any]] = []

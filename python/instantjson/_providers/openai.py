@@ -344,6 +344,7 @@ class OpenAICompatible(ProviderModel):
     adapter_class: ClassVar[type[ProviderAdapter]] = ChatCompletionsAdapter
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    endpoint_paths: ClassVar[tuple[str, ...]] = ("/chat/completions",)
 
     def uses_native_structured(self) -> bool:
         """Whether requests with an output spec carry `response_format`."""

@@ -297,6 +297,7 @@ class OpenAIResponses(ProviderModel):
     adapter_class: ClassVar[type[ProviderAdapter]] = ResponsesAdapter
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    endpoint_paths: ClassVar[tuple[str, ...]] = ("/responses",)
 
     def build_request(self, prompt: Prompt) -> RequestSpec:
         messages: list[Mapping[str, Any]] = list(prompt.messages)

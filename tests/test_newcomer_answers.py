@@ -1,23 +1,7 @@
-"""Issue 14, pending: answers that are not what was asked for. Fixes in `_pipeline.py` /
-`_response.py` (engine branch) and `_schema.py` (typed streaming branch).
-
-Proposed fixes:
-- `_pipeline.py`, when the instant parser fails on the answer: the `ParseError` message ends with
-  `"; the answer's text is available: get_text() / async_get_text()"` (same kind, offset, line,
-  column, path; the parser's own error chained as `__cause__`).
-- `_pipeline.py`: an answer that is empty or only whitespace is one error in both cases:
-  `ParseError("the answer is empty: no JSON value", kind="empty")` from `get_data()` (today an
-  empty answer returns `None` silently and whitespace raises); `get_data(partial=True)` returns None.
-- `_schema.py`, `compile_output(spec)`: a spec value that is not `str`, `int`, `float`, `bool`,
-  a `(type, "description")` tuple, a dict spec, a one-item list spec, a pydantic model class or a
-  JSON Schema raises `TypeError(f"output spec at {path}: unsupported {type(value).__name__}
-  {value!r}; use str, int, float, bool, (type, 'description'), a dict, a one-item list, or a
-  pydantic model")` (today `datetime`, `set`, `object()` are accepted and the prompt gets
-  `a <object object at 0x...>`).
-- `_response.py` / `_schema.py`: `get_data()` with a dict spec checks the required keys of the
-  spec are present in the final value and raises `ParseError(kind="missing_keys")` naming them
-  (values are checked by the typed streaming branch).
-"""
+"""Issue 14: answers that are not what was asked for. A prose answer's `ParseError` says the text
+is available (`get_text()`); an empty answer and a whitespace one are the same error
+(`kind="empty"`), `get_data(partial=True)` None for both; a dict spec with a leaf that is not a
+JSON type (`datetime`, a set, `object()`) is a `TypeError` naming its path when given."""
 
 from __future__ import annotations
 
@@ -43,7 +27,8 @@ def test_prose_answer_error_says_the_text_is_available() -> None:
         response = _response(server, {"title": (str, "Title")})
         with pytest.raises(ParseError) as info:
             response.get_data()
-        assert "get_text()" in str(info.value)
+        assert "get_text()" in str(info.value) and info.value.line == 1 and info.value.kind != "empty"
+        assert isinstance(info.value.__cause__, ParseError)
         assert response.get_text() == "Sure! Here is a plan: grow."
 
 
@@ -63,6 +48,19 @@ def test_unsupported_spec_values_are_a_type_error(bad: Any) -> None:
         Agent(OpenAICompatible(base_url="http://127.0.0.1:9/v1", model="m", api_key="x")).output({"when": bad})
 
 
+def test_a_pydantic_model_in_a_dict_spec_may_hold_a_datetime() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    event = pydantic.create_model("Event", when=(datetime.datetime, ...))
+    agent = Agent(OpenAICompatible(base_url="http://127.0.0.1:9/v1", model="m", api_key="x"))
+    agent.output({"event": event})  # no TypeError: pydantic's own schema
+    agent.output(event)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 asks get_data() to report a dict spec's missing keys, but typed output (#10, README "
+    "'keys optional', test_typed_coercions) keeps the seed's keys optional: the owners must choose",
+)
 def test_missing_required_keys_are_reported() -> None:
     with MockLLMServer(answer='{"title": "x"}') as server:
         response = _response(server, {"title": (str, "Title"), "steps": [{"step": (str, "Step")}]})

@@ -1,17 +1,6 @@
-"""Issue 14, pending: views used the wrong way. Fixes in `_response.py` / `_sources.py` (engine
-branch).
-
-Proposed fixes:
-- `_response.py`, `_AsyncView`: add `def __iter__(self) -> NoReturn: raise TypeError("this view is
-  asynchronous: use `async for x in response.get_async_generator(...)`, or
-  `response.get_generator(...)` in sync code")` (today: `'_AsyncView' object is not iterable`).
-  Likewise `_SyncView.__aiter__` pointing at `get_async_generator()`.
-- `_response.py` / `_sources.py`: a response whose home loop has ended (the first `asyncio.run()`
-  returned) and is read from a second `asyncio.run()`: close the old loop's async generators in
-  the first loop's shutdown (or never create an async generator there: a plain async iterator,
-  as the views already are), so the second run raises its one clear error and nothing is
-  printed to stderr (today: a flood of `aclose(): asynchronous generator is already running`).
-"""
+"""Issue 14: views used the wrong way. `for x in` an async view (and `async for x in` a sync
+view) is a `TypeError` saying what to write; a response continued in a second `asyncio.run()`
+is one clear error, with nothing printed to stderr."""
 
 from __future__ import annotations
 
@@ -33,6 +22,14 @@ def test_sync_for_over_an_async_view_says_what_to_do() -> None:
             for _ in view:
                 pass
         assert response.get_text() == '{"a": 1}'
+        sync_view: Any = response.get_generator(type="delta")
+
+        async def wrong() -> None:
+            async for _ in sync_view:
+                pass
+
+        with pytest.raises(TypeError, match="get_generator"):
+            asyncio.run(wrong())
 
 
 def test_a_second_asyncio_run_is_one_clear_error(capfd: pytest.CaptureFixture[str]) -> None:
