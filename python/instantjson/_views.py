@@ -269,7 +269,8 @@ class SyncEntries(SyncView):
 class _PartialCursor(_Cursor):
     """Typed output (#10): folds instant and typed events into a `PartialValue` and yields it
     when the log has nothing more for now (at most once per network read) and the throttle
-    allows; the last one, at the end, is the final data."""
+    allows; the last one, at the end, is the final data. Combined with `AsyncView` or
+    `SyncView`, whose iteration calls this `_next_ready`."""
 
     __slots__ = ("_partial", "_throttle")
 
@@ -280,11 +281,11 @@ class _PartialCursor(_Cursor):
         self._partial = PartialValue()
         self._throttle = Throttle(throttle)
 
-    def _next_partial(self) -> Any:
+    def _next_ready(self) -> Any:
         partial = self._partial
         while True:
             try:
-                item = self._next_ready()
+                item = super()._next_ready()
             except StopIteration:
                 if partial.changed:
                     return partial.value
@@ -297,52 +298,13 @@ class _PartialCursor(_Cursor):
             fold_partial(partial, item)
 
 
-class AsyncPartialView(_PartialCursor):
+class AsyncPartialView(_PartialCursor, AsyncView):
     """`type="partial"` (`Response.get_async_generator()`)."""
 
     __slots__ = ()
 
-    def __iter__(self) -> NoReturn:
-        """`for x in` an async view: a `TypeError` saying what to write instead."""
-        raise TypeError(_ASYNC_IN_SYNC_FOR)
 
-    def __aiter__(self) -> AsyncPartialView:
-        return self
-
-    async def __anext__(self) -> Any:
-        while True:
-            try:
-                value = self._next_partial()
-            except StopIteration:
-                raise StopAsyncIteration from None
-            if value is not WAIT:
-                return value
-            await self._engine.advance(self._index)
-
-    async def aclose(self) -> None:
-        """Stop this view (nothing to release; the response goes on for the others)."""
-        self._pending = StopAsyncIteration()
-
-
-class SyncPartialView(_PartialCursor):
+class SyncPartialView(_PartialCursor, SyncView):
     """`type="partial"` (`Response.get_generator()`)."""
 
     __slots__ = ()
-
-    def __aiter__(self) -> NoReturn:
-        """`async for x in` a sync view: a `TypeError` saying what to write instead."""
-        raise TypeError(_SYNC_IN_ASYNC_FOR)
-
-    def __iter__(self) -> SyncPartialView:
-        return self
-
-    def __next__(self) -> Any:
-        while True:
-            value = self._next_partial()
-            if value is not WAIT:
-                return value
-            self._engine.advance_sync(self._index)
-
-    def close(self) -> None:
-        """Stop this view (nothing to release; the response goes on for the others)."""
-        self._pending = StopIteration()
