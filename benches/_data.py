@@ -77,11 +77,10 @@ def answer_text(size: str) -> str:
     return text
 
 
-@functools.cache
-def token_chunks(size: str) -> tuple[str, ...]:
-    """The answer cut into 1-8 character str chunks (mean about 4), like a model's token stream."""
-    text = answer_text(size)
-    rng = random.Random(f"chunks-{size}")
+def cut_tokens(text: str, seed: str) -> tuple[str, ...]:
+    """`text` cut into 1-8 character str chunks (mean about 4), like a model's token stream; the
+    same cut for the same `seed`."""
+    rng = random.Random(seed)
     lengths = list(range(1, 9))
     out = []
     i = 0
@@ -90,6 +89,12 @@ def token_chunks(size: str) -> tuple[str, ...]:
         out.append(text[i : i + n])
         i += n
     return tuple(out)
+
+
+@functools.cache
+def token_chunks(size: str) -> tuple[str, ...]:
+    """The answer cut into token-sized str chunks (`cut_tokens`)."""
+    return cut_tokens(answer_text(size), f"chunks-{size}")
 
 
 @functools.cache

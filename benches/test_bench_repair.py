@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import functools
 import json
-import random
 import re
 from typing import TYPE_CHECKING, Any
 
 import json_repair
 import pytest
-from _data import _WEIGHTS_1_TO_8, SIZES, answer_text
+from _data import SIZES, answer_text, cut_tokens
 
 from instantjson import InstantParser
 
@@ -49,15 +48,7 @@ def malformed(size: str) -> tuple[Any, str]:
 @functools.cache
 def token_chunks(size: str) -> tuple[str, ...]:
     _, text = malformed(size)
-    rng = random.Random(f"repair-chunks-{size}")
-    lengths = list(range(1, 9))
-    out = []
-    i = 0
-    while i < len(text):
-        n = rng.choices(lengths, _WEIGHTS_1_TO_8)[0]
-        out.append(text[i : i + n])
-        i += n
-    return tuple(out)
+    return cut_tokens(text, f"repair-chunks-{size}")
 
 
 def run_instantjson(chunks: Sequence[str]) -> Any:
