@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from instantjson import Agent, OpenAICompatible, ParseError
+from instantjson import Agent, OpenAICompatible, OutputValidationError, ParseError
 from instantjson.testing import MockLLMServer
 
 
@@ -56,14 +56,13 @@ def test_a_pydantic_model_in_a_dict_spec_may_hold_a_datetime() -> None:
     agent.output(event)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 asks get_data() to report a dict spec's missing keys, but typed output (#10, README "
-    "'keys optional', test_typed_coercions) keeps the seed's keys optional: the owners must choose",
-)
 def test_missing_required_keys_are_reported() -> None:
+    spec = {"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}
     with MockLLMServer(answer='{"title": "x"}') as server:
-        response = _response(server, {"title": (str, "Title"), "steps": [{"step": (str, "Step")}]})
-        with pytest.raises(ParseError) as info:
+        response = _response(server, spec)
+        with pytest.raises(OutputValidationError) as info:
             response.get_data()
-        assert info.value.kind == "missing_keys" and "steps" in str(info.value)
+        assert [(e["type"], e["loc"]) for e in info.value.errors] == [("missing", ("steps",))]
+        assert "steps: Field required" in str(info.value) and "get_data(raw=True)" in str(info.value)
+        assert response.get_data(raw=True) == {"title": "x"}  # what arrived stays available
+        assert response.get_data(partial=True) == {"title": "x"}

@@ -110,3 +110,17 @@ def test_no_api_key_for_the_default_openai_url_fails_before_sending(monkeypatch:
     ):
         Agent(OpenAICompatible(model="gpt-4o-mini", retries=0)).input("x").get_response().get_text()
     assert sent == []
+
+
+@pytest.mark.parametrize(("fault", "error_type"), [("cut", httpx.RemoteProtocolError), ("stall", httpx.ReadTimeout)])
+def test_a_failed_body_read_names_the_url(fault: str, error_type: type[httpx.TransportError]) -> None:
+    with MockLLMServer(answer='{"title": "a longer title"}', fault=fault, fault_after=4) as server:
+        model = OpenAICompatible(
+            base_url=server.url + "/v1", model="m", api_key="x", retries=0, timeout=httpx.Timeout(5.0, read=0.3)
+        )
+        response = Agent(model).input("x").get_response()
+        with pytest.raises(error_type) as info:
+            response.get_text()
+        assert str(info.value).endswith(f" (POST {server.url}/v1/chat/completions)")
+        assert type(info.value.__cause__) is error_type  # the original, chained
+        assert response.get_text(partial=True) == "".join(server.pieces[:3])  # the text before it is kept

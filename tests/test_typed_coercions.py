@@ -158,14 +158,15 @@ def test_schema_keywords() -> None:
     }
 
 
-def test_dict_spec_checks_leaf_types_not_keys() -> None:
+def test_dict_spec_checks_leaf_types_and_keys() -> None:
     spec = {"title": (str, "Title"), "steps": [{"step": (str, "Step"), "days": (int, "Days")}]}
     typed, _ = track(spec, [json.dumps({"title": "t", "steps": [{"step": "s", "days": "x"}, {"step": "u"}]})])
     by_path = {t.path: t for t in typed}
-    assert by_path["steps[1]"].is_valid  # a missing key is fine: the seed never required keys
+    assert not by_path["steps[1]"].is_valid  # every key the spec names is required
+    assert [(e["type"], e["loc"]) for e in by_path["steps[1]"].error.errors] == [("missing", ("days",))]  # type: ignore[union-attr]
     assert not by_path["steps[0].days"].is_valid
     assert by_path["steps[0].days"].error.errors[0]["type"] == "int_parsing"  # type: ignore[union-attr]
-    assert [e["loc"] for e in by_path[""].error.errors] == [("steps", 0, "days")]  # type: ignore[union-attr]
+    assert [e["loc"] for e in by_path[""].error.errors] == [("steps", 0, "days"), ("steps", 1, "days")]  # type: ignore[union-attr]
 
 
 # ----------------------------------------------------------------------------- partial value

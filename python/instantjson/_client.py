@@ -20,10 +20,10 @@ share one TLS context (`_shared_ssl_context()`): building one loads the whole CA
 
 Timeouts are on by default (`DEFAULT_TIMEOUT`: connect 10 s, read 120 s between two chunks,
 write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors after the last
-retry, read timeouts, a connection cut mid-body) propagate as their own httpx class; one raised
-while the request is sent is re-raised as the same class with the method and URL appended to its
-message (`All connection attempts failed (POST http://127.0.0.1:9/v1/chat/completions)`), the
-original chained as `__cause__`. A 2xx answer that is a web page (`text/html`) is a
+retry, read timeouts, a connection cut mid-body) propagate as their own httpx class, re-raised
+with the method and URL appended to the message whether they happen while the request is sent or
+while the body is read (`All connection attempts failed (POST
+http://127.0.0.1:9/v1/chat/completions)`), the original chained as `__cause__`. A 2xx answer that is a web page (`text/html`) is a
 `ProviderError` naming the URL, not read as a stream.
 
 Reading
@@ -164,6 +164,11 @@ class ByteStream:
     @property
     def status_code(self) -> int:
         return self._response.status_code
+
+    def naming_the_url(self, exc: httpx.TransportError) -> Exception:
+        """`exc` (a read timeout, a connection cut mid-body) as the same httpx class with the
+        request's method and URL appended to its message; the caller chains the original."""
+        return _naming_the_url(exc, self._response.request, self.secrets)
 
     async def receive(self) -> bytes | None:
         """The next non-empty body chunk, or None once the body has ended."""

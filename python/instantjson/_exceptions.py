@@ -219,7 +219,8 @@ class OutputValidationError(InstantJSONError, ValueError):
             lines.append(f"  {loc or '(value)'}: {error.get('msg', error.get('type', 'invalid'))}")
         more = f"\n  ... and {count - 3} more" if count > 3 else ""
         noun = "error" if count == 1 else "errors"
-        message = f"{count} validation {noun} in {where}:\n" + "\n".join(lines) + more
+        hint = "\n(fix the prompt or the schema; get_data(raw=True) gives the JSON as it came)"
+        message = f"{count} validation {noun} in {where}:\n" + "\n".join(lines) + more + hint
         return cls(message, path=path, raw=raw, errors=errors)
 
     def __reduce__(self) -> tuple[Any, ...]:

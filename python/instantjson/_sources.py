@@ -27,6 +27,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import httpx
 
 if TYPE_CHECKING:
     from ._client import ByteStream
@@ -132,6 +133,8 @@ class HTTPSource:
             return await self.stream.chunks.__anext__()
         except StopAsyncIteration:
             return END
+        except httpx.TransportError as exc:  # a read timeout, a cut: say which request
+            raise self.stream.naming_the_url(exc) from exc
 
     def feed(self, pipeline: Pipeline, chunk: Any) -> list[Item]:
         """What the pipeline makes of a chunk from `read()` (or of the end)."""

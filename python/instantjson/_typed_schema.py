@@ -17,8 +17,10 @@ expected becomes its JSON text and one value where an array is expected becomes 
 array. `strict=True`: none of them.
 
 The seed's dict spec (`{"title": (str, "Title"), "steps": [{"step": (str, "Step")}]}`) is
-compiled to its JSON Schema (`_schema.spec_to_schema`) and checked the same way, except that
-its keys are not required (the seed's framework never required them): its leaf types are.
+compiled to its JSON Schema (`_schema.spec_to_schema`) and checked the same way: every key it
+names is required and every leaf type is checked (a key the model left out is a `missing` error
+at its path, as pydantic reports it). For a key that may be absent, give a pydantic model or a
+JSON Schema whose `required` leaves it out.
 """
 
 from __future__ import annotations
@@ -42,15 +44,15 @@ _Errors = list[dict[str, Any]]
 
 def plan_from_schema(schema: Mapping[str, Any], *, strict: bool = False) -> Node:
     """The plan (root `Node`) of a JSON Schema."""
-    return _Planner(schema, strict=strict, required=True).node(schema)
+    return _Planner(schema, strict=strict).node(schema)
 
 
 def plan_from_spec(spec: Any, *, strict: bool = False) -> Node:
-    """The plan of the seed's dict spec (keys optional, leaf types checked)."""
+    """The plan of the seed's dict spec (every key required, leaf types checked)."""
     from ._schema import spec_to_schema
 
     schema = spec_to_schema(spec)
-    return _Planner(schema, strict=strict, required=False).node(schema)
+    return _Planner(schema, strict=strict).node(schema)
 
 
 def _error(kind: str, loc: tuple[Any, ...], msg: str, value: Any) -> dict[str, Any]:
@@ -60,10 +62,9 @@ def _error(kind: str, loc: tuple[Any, ...], msg: str, value: Any) -> dict[str, A
 class _Checker:
     """Checks a value against a schema (deep), returning the coerced value."""
 
-    def __init__(self, root: Mapping[str, Any], *, strict: bool, required: bool) -> None:
+    def __init__(self, root: Mapping[str, Any], *, strict: bool) -> None:
         self.root = root
         self.strict = strict
-        self.required = required
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         seen = 0
@@ -261,24 +262,23 @@ class _Checker:
                 out[key] = self.check(extra, item, (*loc, key), errors) if deep or properties else item  # pyright: ignore[reportUnknownArgumentType]
             else:
                 out[key] = item
-        if self.required:
-            missing = [key for key in schema.get("required") or () if key not in value]
-            errors += [_error("missing", (*loc, key), "Field required", value) for key in missing]
+        missing = [key for key in schema.get("required") or () if key not in value]
+        errors += [_error("missing", (*loc, key), "Field required", value) for key in missing]
         return out
 
 
-def check(schema: Mapping[str, Any], value: Any, *, strict: bool = False, required: bool = True) -> Any:
+def check(schema: Mapping[str, Any], value: Any, *, strict: bool = False) -> Any:
     """The value checked (and coerced, unless strict) against a JSON Schema; raises `Invalid`."""
     errors: list[dict[str, Any]] = []
-    result = _Checker(schema, strict=strict, required=required).check(schema, value, (), errors)
+    result = _Checker(schema, strict=strict).check(schema, value, (), errors)
     if errors:
         raise Invalid(errors)
     return result
 
 
 class _Planner:
-    def __init__(self, root: Mapping[str, Any], *, strict: bool, required: bool) -> None:
-        self.checker = _Checker(root, strict=strict, required=required)
+    def __init__(self, root: Mapping[str, Any], *, strict: bool) -> None:
+        self.checker = _Checker(root, strict=strict)
         self.strict = strict
         self.seen: dict[int, Node] = {}
 
