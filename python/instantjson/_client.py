@@ -23,8 +23,8 @@ write 30 s, pool 10 s). Transport errors (`httpx.TransportError`: connect errors
 retry, read timeouts, a connection cut mid-body) propagate as their own httpx class, re-raised
 with the method and URL appended to the message whether they happen while the request is sent or
 while the body is read (`All connection attempts failed (POST
-http://127.0.0.1:9/v1/chat/completions)`), the original chained as `__cause__`. A 2xx answer that is a web page (`text/html`) is a
-`ProviderError` naming the URL, not read as a stream.
+http://127.0.0.1:9/v1/chat/completions)`), the original chained as `__cause__`. A 2xx answer
+that is a web page (`text/html`) is a `ProviderError` naming the URL, not read as a stream.
 
 Reading
 -------
