@@ -153,6 +153,17 @@ def test_demo_prose_answer_shows_the_text_and_says_so() -> None:
     assert prose in result.stdout  # what arrived stays visible
 
 
+def test_demo_answer_missing_a_key_of_the_spec_says_which() -> None:
+    answer = json.loads(DEMO_ANSWER)
+    del answer["summary"]
+    with MockLLMServer(answer=json.dumps(answer), chunk=(1, 8)) as server:
+        result = _cli("demo", "--base-url", server.url + "/v1", "--model", "m", "--api-key", "x")
+    error, hint = _assert_one_error(result)
+    assert error == "error: the answer does not match the output spec: summary: Field required"
+    assert "get_data(raw=True)" in hint
+    assert json.dumps(answer["title"]) in result.stdout  # what arrived stays visible
+
+
 def test_demo_accepts_the_url_serve_mock_prints() -> None:
     # `serve-mock` prints .../v1/chat/completions; the client appends /chat/completions itself
     with MockLLMServer(answer=DEMO_ANSWER, chunk=(50, 80)) as server:

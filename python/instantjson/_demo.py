@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import anyio
 
 from ._agent import Agent
+from ._exceptions import OutputValidationError
 from ._explain import explain
 from ._providers.openai import OpenAICompatible
 from ._screen import Screen
@@ -129,12 +130,16 @@ async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
             tg.start_soon(structured)
         if "text" in failures:
             raise failures["text"]
+        if "structured" not in failures:
+            try:
+                data = await response.async_get_data()
+            except OutputValidationError as exc:  # JSON, but not what the spec names
+                failures["structured"] = exc
         if "structured" in failures:
             screen.draw(force=True)
             if not live:
                 out.write("\nTEXT_STREAM:\n" + screen.text + "\n")
             raise AnswerError(failures["structured"])
-        data = await response.async_get_data()
         meta = await response.async_get_meta()
     screen.draw(force=True)
     if not live:

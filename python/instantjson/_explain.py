@@ -18,6 +18,7 @@ import httpx
 
 from ._exceptions import (
     FramingError,
+    OutputValidationError,
     ParseError,
     ProviderError,
     ProviderStatusError,
@@ -132,6 +133,16 @@ def _one(exc: BaseException, url: str | None, in_answer: bool) -> tuple[str, str
         )
     if isinstance(exc, ProviderError) and "not an event stream" in message:
         return (message.split(": is base_url", 1)[0], _BASE_URL_HINT)
+    if isinstance(exc, OutputValidationError):
+        first = exc.errors[0] if exc.errors else {}
+        loc = ".".join(str(part) for part in first.get("loc", ()))
+        where = ".".join(part for part in (exc.path, loc) if part) or "the answer"
+        more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
+        return (
+            f"the answer does not match the output spec: {where}: {first.get('msg', 'invalid')}{more}",
+            "the model left out or mistyped a field (its JSON: get_data(raw=True)); "
+            "try a model that follows instructions better, or --structured native",
+        )
     if isinstance(exc, ParseError) and not in_answer:
         return (
             f"the stream from{at or ' the provider'} sent a frame that is not JSON: {message}",
