@@ -130,6 +130,7 @@ async def _run(model: OpenAICompatible, out: TextIO, live: bool) -> int:
             tg.start_soon(structured)
         if "text" in failures:
             raise failures["text"]
+        data: Any = None
         if "structured" not in failures:
             try:
                 data = await response.async_get_data()
