@@ -24,6 +24,13 @@ the items *before* it sets `finished`, so a reader that sees `finished` and then
 The log is unbounded by default (the whole stream stays in memory, as vercel's `teeStream()`
 does); `max_parts` bounds it, and an append past the bound raises `ReplayOverflowError`.
 
+Payloads as text. An `original_delta` payload that the pipeline decoded from a frame is logged
+as that frame's JSON text (a `str`), not as the dict: a chat-completion chunk's dict takes about
+900 bytes, its text about 200, and a 2 KB answer streams 450 of them, so 1,000 live responses
+would hold 400 MB of dicts. Every read of the log decodes it again (`payload()`, the core's
+`loads`): views, `items`, `last()`. Each reader therefore gets a dict of its own, equal to the
+one the adapter saw. Payloads given as objects (an SDK's chunks, a list) are logged as they are.
+
 Compaction (a finished response is lean; DESIGN.md section 7). When the log finishes, it keeps
 only its *base* events, in a compact form (`_Compact`): the text deltas (`delta`,
 `reasoning_delta`) as one str and an array of their lengths, the `original_delta` payloads
@@ -58,7 +65,7 @@ if TYPE_CHECKING:
 
     from ._parts import Item
 
-__all__ = ["Deriver", "ItemsView", "ReplayLog"]
+__all__ = ["Deriver", "ItemsView", "ReplayLog", "payload"]
 
 
 class Deriver(Protocol):
@@ -78,6 +85,17 @@ class Deriver(Protocol):
     def derive(self, base: Iterable[Item]) -> list[Item]:
         """The base events with the derived events in place, as the live log had them."""
         ...
+
+
+ORIGINAL_DELTA = "original_delta"
+
+
+def payload(event: str, value: Any) -> Any:
+    """The value of a log entry as readers see it: an `original_delta` logged as JSON text
+    decoded (see the module docs), anything else as it is."""
+    if event == ORIGINAL_DELTA and type(value) is str:
+        return loads(value)
+    return value
 
 
 class _Flat(list[Any]):
@@ -167,7 +185,7 @@ class _Compact:
 def _last(flat: list[Any], event: str) -> Any:
     for i in range(len(flat) - 2, -1, -2):
         if flat[i] == event:
-            return flat[i + 1]
+            return payload(event, flat[i + 1])
     return None
 
 
@@ -176,15 +194,18 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
     them back exactly (a payload source's objects that are not plain JSON values)."""
     if not payloads:
         return payloads
+    if all(type(p) is str for p in payloads):  # the usual case: the frames' own JSON texts
+        return zlib.compress(f"[{','.join(payloads)}]".encode(), 1)
+    decoded = [loads(p) if type(p) is str else p for p in payloads]
     try:
         # check_circular=False: twice as fast; a cycle (only possible in given objects) raises
         # RecursionError, caught below
-        text = json.dumps(payloads, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
-        if not verbatim and loads(text) != payloads:
-            return payloads
+        text = json.dumps(decoded, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
+        if not verbatim and loads(text) != decoded:
+            return decoded
     except (TypeError, ValueError, RecursionError):
-        return payloads
-    return zlib.compress(text)
+        return decoded
+    return zlib.compress(text, 1)
 
 
 class ItemsView(Sequence["Item"]):
@@ -205,19 +226,20 @@ class ItemsView(Sequence["Item"]):
     def __getitem__(self, index: int | slice) -> Item | list[Item]:
         flat = self._flat
         if isinstance(index, slice):
-            pairs = list(zip(flat[0::2], flat[1::2], strict=True))
-            return pairs[index]
+            n = len(flat) & ~1
+            return [(e, payload(e, v)) for e, v in zip(flat[0:n:2], flat[1:n:2], strict=True)][index]
         n = len(flat) >> 1
         if index < 0:
             index += n
         if not 0 <= index < n:
             raise IndexError("log index out of range")
-        return (flat[2 * index], flat[2 * index + 1])
+        event = flat[2 * index]
+        return (event, payload(event, flat[2 * index + 1]))
 
     def __iter__(self) -> Iterator[Item]:
         flat = self._flat
         n = len(flat) & ~1
-        return zip(flat[0:n:2], flat[1:n:2], strict=True)
+        return ((e, payload(e, v)) for e, v in zip(flat[0:n:2], flat[1:n:2], strict=True))
 
     def __repr__(self) -> str:
         return f"ItemsView({list(self)!r})"
