@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 
-from ._core import loads
 from ._parts import PARSE_ERROR
-from ._replay import ORIGINAL_DELTA
+from ._replay import ORIGINAL_DELTA, payload
 from ._typed import fold_partial  # typed output (#10)
 from ._typed_partial import PartialValue, Throttle  # typed output (#10)
 
@@ -158,8 +157,8 @@ class _Cursor:
             if event in names or (self._everything and event[0] != "_"):
                 self._index = i
                 value = items[i - 1]
-                if event == ORIGINAL_DELTA and type(value) is str:  # logged as JSON text
-                    value = loads(value)
+                if event == ORIGINAL_DELTA:  # logged as JSON text
+                    value = payload(event, value, i - 1)
                 return (event, value) if self._pairs else value
             if self._parse_errors and event == PARSE_ERROR:
                 self._index = i
@@ -198,8 +197,8 @@ class _Cursor:
                     raise value
                 if this > after and (everything or event in names):
                     value = items[i - 1]
-                    if event == ORIGINAL_DELTA and type(value) is str:  # logged as JSON text
-                        value = loads(value)
+                    if event == ORIGINAL_DELTA:  # logged as JSON text
+                        value = payload(event, value, i - 1)
                     if self._entries:
                         return (this, event, value)
                     return (event, value) if self._pairs else value
