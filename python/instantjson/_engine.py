@@ -82,8 +82,11 @@ HOME_GONE = (
 )
 
 
-_MAX_PENDING = 1024 * 1024
-"""Body bytes collected without the loop running, past which they are fed at once."""
+_MAX_PENDING = 16 * 1024
+"""Body bytes collected without the loop running, past which they are fed at once: a network
+read of 64 KiB is fed in pieces of about 16 KiB (each still hundreds of HTTP chunks of an answer
+streamed token by token), so a thousand responses reading at once do not each hold a whole read
+of small chunk objects until the loop comes round."""
 
 DEFAULT_DEADLINE = 600.0
 """Seconds from the first read of a response to its end before `DeadlineExceededError`."""
@@ -256,8 +259,8 @@ class Engine:
         that network read are all collected, before the reader or any consumer it wakes runs
         again. Every way out of the loop flushes what is collected first (an end, a failure,
         nobody waiting, the deadline), so nothing that arrived is lost or held back while the
-        network is awaited. On trio (no `call_soon` in the loop's own thread), and for a body
-        that keeps coming without suspending past `_MAX_PENDING` bytes, chunks are fed inline.
+        network is awaited. Past `_MAX_PENDING` bytes collected, they are fed at once; on trio
+        (no `call_soon` in the loop's own thread) each chunk is fed as it comes.
         """
         pipeline = self.pipeline
         stream = source.stream
