@@ -12,10 +12,10 @@ Peers in the same run, same server, same answer:
 
 The summary table (benches/conftest.py) gives each peer's ratio to instantjson; the per-chunk
 cost is in each benchmark's extra_info. Target: instantjson within 2 times the floor at both
-sizes, with a per-chunk cost that does not grow with the answer. What keeps it there: one pull
-step per network read rather than per event (`_client.py`, "Reading"), and a replay log that
-holds no per-item object for the cycle collector (`_replay.py`); the rest is the Rust frame
-decode (payloads to dicts), the adapter and the two views, per event.
+sizes, with a per-chunk cost that does not grow with the answer. What keeps it there: one
+pipeline step per network read rather than per HTTP chunk (`_engine.py`, `_read_http`), and a
+replay log that holds no per-item object for the cycle collector (`_replay.py`); the rest is the
+Rust frame decode (payloads to dicts), the adapter and the two views, per event.
 Run: `pytest benches/test_bench_pipeline.py -m "not heavy"` (the 100 KB SDK runs take tens of
 seconds: they are O(n^2)).
 """

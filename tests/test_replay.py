@@ -96,6 +96,61 @@ def test_log_items_are_a_live_sequence_of_pairs() -> None:
     assert len(log.flat) == 6
 
 
+def test_log_payload_texts_read_as_dicts_alone_or_in_blocks() -> None:
+    """`original_delta` payloads logged as JSON text (one by one, or many in one append, which
+    the log compresses into a block) read back as the dicts they encode, from every reader,
+    before and after the log is compacted."""
+    payloads = [{"id": "c", "n": i, "choices": [{"delta": {"content": f"t{i} \u00e9"}}]} for i in range(70)]
+    texts = [json.dumps(p, ensure_ascii=False) for p in payloads]
+    log = ReplayLog()
+    log.extend([("original_delta", texts[0]), ("delta", "a")])  # alone: kept as text
+    log.extend([pair for t in texts[1:40] for pair in (("original_delta", t), ("delta", "b"))])  # a block
+    log.extend([("original_delta", t) for t in texts[40:]])  # another block
+    assert any(type(v).__name__ == "_Block" for v in log.flat[1::2])  # the test tests blocks
+    originals = [v for e, v in log.items if e == "original_delta"]
+    assert originals == payloads
+    assert [log.items[i] for i in range(len(log))] == list(log.items) == log.items[:]
+    assert log.last("original_delta") == payloads[-1]
+    log.finish()
+    assert [v for e, v in log.items if e == "original_delta"] == payloads
+
+
+def test_live_original_view_reads_every_payload(seed_server: MockLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast server: one network read brings many frames (their payloads are logged in blocks);
+    two live original views read the same dicts as the live log and a late view after the end."""
+    import instantjson._replay as replay
+
+    blocks: list[int] = []
+    make_block = replay._Block.__init__  # pyright: ignore[reportPrivateUsage]
+
+    def counted(self: Any, *args: Any) -> None:
+        blocks.append(1)
+        make_block(self, *args)
+
+    monkeypatch.setattr(replay._Block, "__init__", counted)  # pyright: ignore[reportPrivateUsage]
+    response = new_response(seed_server)
+    results: list[list[Any]] = []
+    live_log: list[Any] = []
+
+    async def main() -> None:
+        async def keep() -> None:
+            results.append([p async for p in response.get_async_generator(type="original")])
+            if not live_log:
+                live_log.extend(v for e, v in response.events if e == "original_delta")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(keep)
+            tg.start_soon(keep)
+
+    anyio.run(main)
+    late = list(response.get_generator(type="original"))
+    first, second = results
+    assert blocks, "no append was large enough for a block: the test does not test blocks"
+    assert len(first) > 50 and all(isinstance(p, dict) for p in first)
+    assert first == second == late
+    assert live_log == first[: len(live_log)] and len(live_log) >= len(first) - 1  # + original_done
+
+
 def test_bounded_response_fails_with_overflow() -> None:
     body = b"".join(b'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n' for _ in range(10))
     response = Response.from_stream(body, max_parts=5)

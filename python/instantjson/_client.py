@@ -29,10 +29,10 @@ that is a web page (`text/html`) is a `ProviderError` naming the URL, not read a
 Reading
 -------
 `ByteStream.chunks` is httpx's raw body iterator (its decoded one for a compressed body): the
-response's reader task (`_engine.py`) takes one HTTP chunk per step. Chunks that one socket read
-brought come without suspending, so the consumers that the reader wakes run only when it waits
-for the network, and catch up with everything that read brought at once: batching per network
-read needs no help from inside httpcore.
+response's reader task (`_engine.py`) takes the HTTP chunks as they come. Chunks that one socket
+read brought come without suspending, so the reader collects them and feeds the pipeline once,
+when it next waits for the network (a `call_soon` callback): batching per network read needs no
+help from inside httpcore.
 """
 
 from __future__ import annotations

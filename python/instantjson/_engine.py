@@ -62,7 +62,7 @@ import anyio.to_thread
 from . import _portal
 from ._exceptions import DeadlineExceededError, ReplayOverflowError, ResponseClosedError
 from ._replay import ReplayLog
-from ._sources import AsyncIterSource, HTTPSource, SyncIterSource
+from ._sources import END, AsyncIterSource, HTTPSource, SyncIterSource
 
 if TYPE_CHECKING:
     from ._parts import Item
@@ -81,6 +81,12 @@ HOME_GONE = (
     "connection with it: consume a response inside one event loop run, or with the sync views"
 )
 
+
+_MAX_PENDING = 16 * 1024
+"""Body bytes collected without the loop running, past which they are fed at once: a network
+read of 64 KiB is fed in pieces of about 16 KiB (each still hundreds of HTTP chunks of an answer
+streamed token by token), so a thousand responses reading at once do not each hold a whole read
+of small chunk objects until the loop comes round."""
 
 DEFAULT_DEADLINE = 600.0
 """Seconds from the first read of a response to its end before `DeadlineExceededError`."""
@@ -118,6 +124,9 @@ class Engine:
         self._overflow: ReplayOverflowError | None = None
         self.deadline: float | None = DEFAULT_DEADLINE
         self._deadline_at: float | None = None
+        self._pending: list[bytes] = []  # body chunks read but not yet fed (see `_read_http`)
+        self._pending_size = 0
+        self._stop = False  # a flush ended the stream (or the log): the reader stops reading
 
     # ------------------------------------------------------------------ binding
     def bind(self, token: anyio.lowlevel.EventLoopToken | None) -> Home:
@@ -195,25 +204,25 @@ class Engine:
                     try:
                         if not source.opened:
                             await source.open(pipeline)
-                        read, feed, publish = source.read, source.feed, self._publish
-                        while True:
-                            unit = await read()
-                            if self.closed:  # closed while the read completed: feed nothing more
-                                break
-                            if not publish(feed(pipeline, unit)) or pipeline.ended:
-                                break
-                            if self._waiting == 0:
-                                break  # nobody waits: stop after this read (lazy)
+                        if isinstance(source, HTTPSource):
+                            await self._read_http(source)
+                        else:
+                            await self._read_units(source)
                     except Exception as exc:  # a failed request (after its retries), a failed read
+                        self._flush()  # what arrived before the failure is kept
                         self._publish(pipeline.fail(exc))
-            if scope.cancelled_caught and not self.closed:  # the deadline, not aclose()
+            if scope.cancelled_caught and not self.closed and not self._stop:  # the deadline, not aclose()
+                self._flush()
                 self._publish(pipeline.fail(DeadlineExceededError(_deadline_message(self.deadline))))
         except BaseException:
             stopped_from_outside = True  # the loop is shutting down (aclose() cancels the scope)
             raise
         finally:
             self._read_scope = None
+            self._stop = False
             try:
+                if not self.closed:
+                    self._flush()
                 if stopped_from_outside and not self.log.finished:
                     await self._finish_stream(RuntimeError(HOME_GONE))
                 elif pipeline.ended or self.closed or self._overflow is not None:
@@ -225,6 +234,98 @@ class Engine:
                     self._reader_done = None  # a waiter in close_local holds its own reference
                     done.set()
                 self._wake()
+
+    async def _read_units(self, source: AsyncIterSource) -> None:
+        """Read an async iterable: one unit, one pipeline step."""
+        pipeline = self.pipeline
+        read, feed, publish = source.read, source.feed, self._publish
+        while True:
+            unit = await read()
+            if self.closed:  # closed while the read completed: feed nothing more
+                break
+            if not publish(feed(pipeline, unit)) or pipeline.ended:
+                break
+            if self._waiting == 0:
+                break  # nobody waits: stop after this read (lazy)
+
+    async def _read_http(self, source: HTTPSource) -> None:
+        """Read an HTTP body, feeding the pipeline once per network read, not once per HTTP
+        chunk (one read of 64 KiB brings hundreds of small chunks, one per event).
+
+        httpx hands out the chunks that one socket read brought without suspending, and a
+        socket read always passes through the event loop at least once. So the chunks are
+        collected in `_pending`, and the first one schedules `_flush_soon` with the loop's
+        `call_soon`: the loop runs it when the reader next suspends, i.e. once the chunks of
+        that network read are all collected, before the reader or any consumer it wakes runs
+        again. Every way out of the loop flushes what is collected first (an end, a failure,
+        nobody waiting, the deadline), so nothing that arrived is lost or held back while the
+        network is awaited. Past `_MAX_PENDING` bytes collected, they are fed at once; on trio
+        (no `call_soon` in the loop's own thread) each chunk is fed as it comes.
+        """
+        pipeline = self.pipeline
+        stream = source.stream
+        assert stream is not None
+        next_chunk = stream.chunks.__anext__
+        pending = self._pending
+        try:
+            call_soon = asyncio.get_running_loop().call_soon
+        except RuntimeError:  # trio
+            call_soon = None
+        while True:
+            try:
+                chunk = await next_chunk()
+            except StopAsyncIteration:
+                chunk = END
+            if self.closed:  # closed while the read completed: feed nothing more
+                break
+            if chunk is END:
+                self._flush()
+                if not self._stop:
+                    self._publish(source.feed(pipeline, END))
+                break
+            if not chunk:
+                continue
+            if not pending and call_soon is not None:
+                call_soon(self._flush_soon)
+            pending.append(chunk)
+            self._pending_size += len(chunk)
+            if call_soon is None or self._pending_size > _MAX_PENDING:
+                self._flush()
+            if self._stop:
+                break
+            if self._waiting == 0:
+                self._flush()
+                break  # nobody waits: stop after this read (lazy)
+
+    def _flush(self) -> None:
+        """Feed the collected body chunks to the pipeline as one piece and publish the items;
+        sets `_stop` when the stream (or the log) ended with them."""
+        pending = self._pending
+        if not pending:
+            return
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        pending.clear()
+        self._pending_size = 0
+        if self.closed or self._stop:
+            return
+        source = self.source
+        assert isinstance(source, HTTPSource)
+        pipeline = self.pipeline
+        try:
+            items = source.feed(pipeline, data)
+        except Exception as exc:  # pragma: no cover - the pipeline reports failures as items
+            items = pipeline.fail(exc)
+        if not self._publish(items) or pipeline.ended:
+            self._stop = True
+
+    def _flush_soon(self) -> None:
+        """`_flush` from the event loop, while the reader is suspended: if the stream ended
+        with it, the reader's pending read is cancelled (it would wait for bytes nobody needs)."""
+        self._flush()
+        if self._stop:
+            scope = self._read_scope
+            if scope is not None:
+                scope.cancel()
 
     def _publish(self, items: list[Item]) -> bool:
         """Append what one step made and wake the waiters; False once nothing more can go in."""

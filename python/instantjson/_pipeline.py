@@ -174,7 +174,10 @@ class Pipeline:
             value = frame.value
             if value is not None:
                 if isinstance(value, dict):
-                    absorb(feed(frame.event, value), out)  # pyright: ignore[reportUnknownArgumentType]
+                    items = feed(frame.event, value)  # pyright: ignore[reportUnknownArgumentType]
+                    if items and items[0][1] is value and items[0][0] == "original_delta":
+                        items[0] = ("original_delta", frame.data)  # logged as its JSON text (_replay.py)
+                    absorb(items, out)
             elif frame.error is not None and frame.data.strip() not in adapter.markers:
                 absorb(adapter.fail(frame.error), out)
             else:

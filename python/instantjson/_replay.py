@@ -24,6 +24,16 @@ the items *before* it sets `finished`, so a reader that sees `finished` and then
 The log is unbounded by default (the whole stream stays in memory, as vercel's `teeStream()`
 does); `max_parts` bounds it, and an append past the bound raises `ReplayOverflowError`.
 
+Payloads as text. An `original_delta` payload that the pipeline decoded from a frame is logged
+as that frame's JSON text (a `str`), not as the dict: a chat-completion chunk's dict takes about
+900 bytes, its text about 200, and a 2 KB answer streams 450 of them, so 1,000 live responses
+would hold 400 MB of dicts. The texts of one append (one network read: often hundreds of
+chunks) are compressed together into a `_Block` when there are at least 16 of them (they repeat
+most of their bytes: a block keeps about a tenth). Every read of the log decodes a payload again
+(`payload()`, the core's `loads`): views, `items`, `last()`. Each reader therefore gets a dict of
+its own, equal to the one the adapter saw. Payloads given as objects (an SDK's chunks, a list)
+are logged as they are.
+
 Compaction (a finished response is lean; DESIGN.md section 7). When the log finishes, it keeps
 only its *base* events, in a compact form (`_Compact`): the text deltas (`delta`,
 `reasoning_delta`) as one str and an array of their lengths, the `original_delta` payloads
@@ -46,8 +56,9 @@ import threading
 import weakref
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import chain
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from ._core import loads
@@ -58,7 +69,7 @@ if TYPE_CHECKING:
 
     from ._parts import Item
 
-__all__ = ["Deriver", "ItemsView", "ReplayLog"]
+__all__ = ["Deriver", "ItemsView", "ReplayLog", "payload"]
 
 
 class Deriver(Protocol):
@@ -80,6 +91,78 @@ class Deriver(Protocol):
         ...
 
 
+ORIGINAL_DELTA = "original_delta"
+
+
+def payload(event: str, value: Any, pos: int) -> Any:
+    """The value of the log entry at flat index `pos` as readers see it: an `original_delta`
+    logged as JSON text decoded (see the module docs), anything else as it is."""
+    if event == ORIGINAL_DELTA:
+        kind = type(value)
+        if kind is str:
+            return loads(value)
+        if kind is _Block:
+            return loads(value.text_at(pos))
+    return value
+
+
+_BLOCK_MIN_TEXTS = 16
+"""Fewer payload texts in one append are logged as they are (a block would not pay)."""
+
+
+class _Block:
+    """The payload texts of one append (one network read), zlib-compressed together: every
+    `original_delta` slot of that append holds the block, and `text_at(pos)` finds its own
+    text by its flat index. The texts of consecutive chunks repeat most of their bytes (ids,
+    model, keys), so a block keeps about a tenth of their size."""
+
+    __slots__ = ("base", "data", "ends", "offsets")
+
+    def __init__(self, texts: list[str], offsets: list[int]) -> None:
+        self.base = 0  # the flat index of the append's first entry (set under the log's lock)
+        self.data = zlib.compress("".join(texts).encode(), 1)
+        self.ends = array("I", accumulate(map(len, texts)))
+        self.offsets = array("I", offsets)
+
+    def texts(self) -> list[str]:
+        """Every text of the block, in order (at compaction: not cached)."""
+        text = zlib.decompress(self.data).decode()
+        start = 0
+        out: list[str] = []
+        for end in self.ends:
+            out.append(text[start:end])
+            start = end
+        return out
+
+    def text_at(self, pos: int) -> str:
+        k = bisect_left(self.offsets, pos - self.base)
+        ends = self.ends
+        return self._text()[ends[k - 1] if k else 0 : ends[k]]
+
+    def _text(self) -> str:
+        for block, text in _recent:
+            if block is self:
+                return text
+        text = zlib.decompress(self.data).decode()
+        _recent.insert(0, (self, text))  # a reader of original payloads reads a block in a row
+        del _recent[4:]
+        return text
+
+
+_recent: list[tuple[_Block, str]] = []
+"""The last blocks decompressed, with their text (a reader reads a block's payloads in a row)."""
+
+
+def _pack_texts(pairs: list[Any]) -> None:
+    """Put the payload texts of one append into a `_Block` (in place), when there are enough."""
+    slots = [j for j in range(1, len(pairs), 2) if pairs[j - 1] == ORIGINAL_DELTA and type(pairs[j]) is str]
+    if len(slots) < _BLOCK_MIN_TEXTS:
+        return
+    block = _Block([pairs[j] for j in slots], slots)
+    for j in slots:
+        pairs[j] = block
+
+
 class _Flat(list[Any]):
     """A rebuilt flat list (a list that a weak reference can point to)."""
 
@@ -88,6 +171,17 @@ class _Flat(list[Any]):
 
 _DELTA, _REASONING, _ORIGINAL, _OTHER = 0, 1, 2, 3
 _TEXT_CODES: dict[str, int] = {"delta": _DELTA, "reasoning_delta": _REASONING}
+_SKIP = 255  # a derived event: not kept
+_SKIPPED = bytes([_SKIP])
+
+
+def _code(event: str, derived: frozenset[str]) -> int:
+    code = _TEXT_CODES.get(event)
+    if code is not None:
+        return code
+    if event == "original_delta":
+        return _ORIGINAL
+    return _SKIP if event in derived else _OTHER
 
 
 class _Compact:
@@ -97,24 +191,25 @@ class _Compact:
 
     def __init__(self, flat: list[Any], deriver: Deriver | None) -> None:
         derived = deriver.derived if deriver is not None else frozenset[str]()
-        kinds = bytearray()
-        texts: list[str] = []
-        payloads: list[Any] = []
+        # One pass per kind over the event names and the values (comprehensions: a Python loop
+        # over the 66,000 entries of a 100 KB answer costs several times more).
+        n = len(flat) & ~1
+        events = flat[0:n:2]
+        values = flat[1:n:2]
+        table = {e: _code(e, derived) for e in set(events)}
+        codes = bytes(map(table.__getitem__, events))
+        texts: list[str] = [v for c, v in zip(codes, values, strict=True) if c <= _REASONING]
+        if any(type(v) is not str for v in texts):  # not the adapters' contract: kept as they are
+            table = {**table, "delta": _OTHER, "reasoning_delta": _OTHER}
+            codes = bytes(map(table.__getitem__, events))
+            texts = []
+        payloads = [v for c, v in zip(codes, values, strict=True) if c == _ORIGINAL]
         others: list[Any] = []
-        for i in range(0, len(flat), 2):
-            event = flat[i]
-            code = _TEXT_CODES.get(event)
-            if code is not None and type(flat[i + 1]) is str:
-                texts.append(flat[i + 1])
-            elif event == "original_delta":
-                code = _ORIGINAL
-                payloads.append(flat[i + 1])
-            elif event in derived:
-                continue
-            else:
-                code = _OTHER
-                others += (event, flat[i + 1])
-            kinds.append(code)
+        if _OTHER in codes:
+            for c, e, v in zip(codes, events, values, strict=True):
+                if c == _OTHER:
+                    others += (e, v)
+        kinds = codes.translate(None, _SKIPPED)
         longest = max(map(len, texts), default=0)
         self.count = len(flat) >> 1
         self.deriver = deriver
@@ -167,7 +262,7 @@ class _Compact:
 def _last(flat: list[Any], event: str) -> Any:
     for i in range(len(flat) - 2, -1, -2):
         if flat[i] == event:
-            return flat[i + 1]
+            return payload(event, flat[i + 1], i + 1)
     return None
 
 
@@ -176,15 +271,27 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
     them back exactly (a payload source's objects that are not plain JSON values)."""
     if not payloads:
         return payloads
+    texts: list[Any] = []
+    last: _Block | None = None
+    for p in payloads:  # a block's slots come in a row, all of them
+        if type(p) is _Block:
+            if p is not last:
+                texts += p.texts()
+                last = p
+        else:
+            texts.append(p)
+    if all(type(p) is str for p in texts):  # the usual case: the frames' own JSON texts
+        return zlib.compress(f"[{','.join(texts)}]".encode(), 1)
+    decoded = [loads(p) if type(p) is str else p for p in texts]
     try:
         # check_circular=False: twice as fast; a cycle (only possible in given objects) raises
         # RecursionError, caught below
-        text = json.dumps(payloads, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
-        if not verbatim and loads(text) != payloads:
-            return payloads
+        text = json.dumps(decoded, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode()
+        if not verbatim and loads(text) != decoded:
+            return decoded
     except (TypeError, ValueError, RecursionError):
-        return payloads
-    return zlib.compress(text)
+        return decoded
+    return zlib.compress(text, 1)
 
 
 class ItemsView(Sequence["Item"]):
@@ -205,19 +312,22 @@ class ItemsView(Sequence["Item"]):
     def __getitem__(self, index: int | slice) -> Item | list[Item]:
         flat = self._flat
         if isinstance(index, slice):
-            pairs = list(zip(flat[0::2], flat[1::2], strict=True))
-            return pairs[index]
+            n = len(flat) & ~1
+            pairs = zip(flat[0:n:2], flat[1:n:2], range(1, n, 2), strict=True)
+            return [(e, payload(e, v, p)) for e, v, p in pairs][index]
         n = len(flat) >> 1
         if index < 0:
             index += n
         if not 0 <= index < n:
             raise IndexError("log index out of range")
-        return (flat[2 * index], flat[2 * index + 1])
+        event = flat[2 * index]
+        return (event, payload(event, flat[2 * index + 1], 2 * index + 1))
 
     def __iter__(self) -> Iterator[Item]:
         flat = self._flat
         n = len(flat) & ~1
-        return zip(flat[0:n:2], flat[1:n:2], strict=True)
+        pairs = zip(flat[0:n:2], flat[1:n:2], range(1, n, 2), strict=True)
+        return ((e, payload(e, v, p)) for e, v, p in pairs)
 
     def __repr__(self) -> str:
         return f"ItemsView({list(self)!r})"
@@ -297,11 +407,17 @@ class ReplayLog:
         """`extend()` unless the log has finished (then drop the items and return False): for a
         writer that may race with a `finish()` from another thread (a close)."""
         pairs = list(chain.from_iterable(items))  # flattened first: the extend below is one step
+        block = None
+        if len(pairs) >= 2 * _BLOCK_MIN_TEXTS:
+            _pack_texts(pairs)
+            block = next((v for v in pairs[1::2] if type(v) is _Block), None)
         with self._lock:
             if self._finished:
                 return False
             flat = self._flat
             assert flat is not None  # only a finished log is compacted
+            if block is not None:
+                block.base = len(flat)
             flat.extend(pairs)
             if self._max_parts is not None and len(flat) > 2 * self._max_parts:
                 del flat[2 * self._max_parts :]

@@ -2,8 +2,9 @@
 
 A view is a plain (async) iterator, not a generator: leaving it with `break` needs no
 `aclose()` and leaves nothing to the garbage collector. It keeps an index into the log's flat
-list `[event0, value0, event1, value1, ...]` and reads it in place; when it has seen everything
-the log holds it asks the engine to `advance()` (wait for more; see `_engine.py`).
+list `[event0, value0, event1, value1, ...]` and reads it in place (an `original_delta` logged as
+JSON text is decoded when yielded: see `_replay.py`); when it has seen everything the log holds
+it asks the engine to `advance()` (wait for more; see `_engine.py`).
 
 Selection (`select()`): a view type is a set of event names to yield, whether to yield
 `(event, value)` pairs or bare values, and whether the instant parser's private
@@ -22,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 
 from ._parts import PARSE_ERROR
+from ._replay import ORIGINAL_DELTA, payload
 from ._typed import fold_partial  # typed output (#10)
 from ._typed_partial import PartialValue, Throttle  # typed output (#10)
 
@@ -154,7 +156,10 @@ class _Cursor:
                 raise value
             if event in names or (self._everything and event[0] != "_"):
                 self._index = i
-                return (event, items[i - 1]) if self._pairs else items[i - 1]
+                value = items[i - 1]
+                if event == ORIGINAL_DELTA:  # logged as JSON text
+                    value = payload(event, value, i - 1)
+                return (event, value) if self._pairs else value
             if self._parse_errors and event == PARSE_ERROR:
                 self._index = i
                 raise items[i - 1]
@@ -192,6 +197,8 @@ class _Cursor:
                     raise value
                 if this > after and (everything or event in names):
                     value = items[i - 1]
+                    if event == ORIGINAL_DELTA:  # logged as JSON text
+                        value = payload(event, value, i - 1)
                     if self._entries:
                         return (this, event, value)
                     return (event, value) if self._pairs else value
