@@ -3,7 +3,7 @@
 //! Each rule has a name ([`Repairs`]) and is told to the sink (`Sink::repaired`) right before the
 //! done of the value it changed. Some decisions depend on what follows: whether a quote inside a
 //! string closes it (`"say "hi" now"`), whether a comma inside an unquoted value separates
-//! members. Those look a bounded way ahead (4 × [`LOOKAHEAD`] bytes); when the bytes have not
+//! members. Those look a bounded way ahead (at most 6 × [`LOOKAHEAD`] bytes); when the bytes have not
 //! arrived yet, the parser holds back the undecided bytes (from the quote or comma on) in `carry`
 //! and parses them with the next piece, so no event is ever emitted that a later byte would take
 //! back, and every chunking gives the same events. At `finish()` the held bytes are parsed knowing the input
@@ -29,18 +29,30 @@
 //! - `placeholder`: `...` where a value or member could be, and empty array items, are skipped.
 //! - `missing_value`: `{"a": , "b": 1}` and `{"a": }` give `""`.
 //! - `tuple`: `(1, 2)` is an array (also as the root, when `(` opens the text and a value
-//!   follows it).
+//!   follows it); `(1)`, one number in parentheses, is the number (as the root, only when
+//!   nothing but whitespace or a closing fence follows the `)`).
 //! - `mismatched_closer`: `}` inside an array closes the array (ignored when no object is open);
 //!   `]` or `)` inside an object closes the object and then the array (ignored when none is open).
 //! - `fence_closes`: a closing fence after a value closes every open container.
 //! - `stray_quote`: a quote after a value followed by a delimiter (`12345",`) is dropped.
 //! - `key_repair`: a key that meets another key instead of `:` is dropped; a quoted key ending
 //!   in `:` (`{"key:"value"}`) ends there.
+//! - `set`: a Python set (`{'a', 'b'}`, `{'x'}`) is an array. A `{` followed by `'` looks ahead
+//!   to its first member: a single-quoted item then `}`, or two each followed by `,` or `}`.
+//! - `implied_object`: an array whose first item is a one-word quoted key followed by `:`
+//!   (`["key": "value"}]`) holds an object that lost its `{`.
+//! - `hash_comment`: `#` inside a container starts a comment to the end of the line or up to a
+//!   `}` or `]`; where a value starts, `#` followed by text (`#ff0000`) is an unquoted value.
+//! - `split_array`: the `]` of a member's array followed by `, [` (`"k": ["a"], ["b"]`) came too
+//!   early: the array goes on. That `]` waits for the bytes after it.
+//!
+//! `mismatched_closer` also covers `[{]`: a `{` right before `]` is dropped.
 
 use super::lookahead::{
-    bare_quote, comma_separates, is_ident, is_ws, newline_ends_member, next_non_ws, quote_is, BareQuote, Next, QuoteIs,
-    LOOKAHEAD,
+    array_continues, bare_quote, brace_opens, comma_separates, is_ident, is_ws, newline_ends_member, next_non_ws,
+    paren_opens, quote_is, word_key_after_quote, ArrayEnd, BareQuote, Brace, Next, Paren, QuoteIs, LOOKAHEAD,
 };
+use super::position::Comment;
 use super::scalar::{number_value, Num};
 use super::{Parser, State, Step};
 use crate::event::{Repairs, Seg, Sink};
@@ -498,8 +510,14 @@ impl Parser {
     pub(super) fn repair_structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<Option<usize>> {
         let b = s.as_bytes();
         let c = b[i];
+        if c == b'#' && self.depth > 0 {
+            if let Some(next) = self.hash(s, i, sink) {
+                return Ok(Some(next));
+            }
+        }
         match self.state {
             State::BeforeRoot if c == b'(' => Ok(Some(self.root_tuple(s, i, sink))),
+            State::BeforeRoot if c == b'{' => Ok(self.open_brace(s, i, sink)),
             State::Value | State::ArrayFirst if self.depth > 0 => self.value_start(s, i, sink),
             State::ObjectFirst | State::ObjectNext => Ok(match c {
                 b'.' => {
@@ -520,6 +538,11 @@ impl Parser {
     /// `(` opening the text: a tuple when a value follows, else prose.
     fn root_tuple<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> usize {
         let b = s.as_bytes();
+        match paren_opens(b, i + 1, self.at_eof, true) {
+            None => return self.hold(s, i),
+            Some(Paren::Number { start, end, close }) => return self.paren_number(s, i, (start, end, close), sink),
+            Some(Paren::Tuple) => {}
+        }
         match next_non_ws(b, i + 1) {
             Next::End if !self.at_eof => self.hold(s, i),
             Next::At(j) if matches!(b[j], b'"' | b'\'' | b'(' | b'[' | b'{') => {
@@ -555,16 +578,24 @@ impl Parser {
             self.note_container(Repairs::KEY_REPAIR);
         }
         Ok(Some(match c {
-            b'(' => {
-                if self.depth >= self.opts.max_depth {
-                    return Ok(None); // the strict path reports the depth limit
+            b'{' => return Ok(self.open_brace(s, i, sink)),
+            b'"' | b'\'' if self.state == State::ArrayFirst => match word_key_after_quote(b, i + 1, eof, c) {
+                None => self.hold(s, i),
+                Some(true) if self.depth < self.opts.max_depth => {
+                    // `["key": "value"}]`: the array's first item is a key; its object lost its `{`.
+                    sink.begin_object(self.seg());
+                    self.push_frame(true);
+                    self.note_container(Repairs::IMPLIED_OBJECT);
+                    self.state = State::ObjectFirst;
+                    i
                 }
-                sink.begin_array(self.seg());
-                self.push_frame(false);
-                self.note_container(Repairs::TUPLE);
-                self.state = State::ArrayFirst;
-                i + 1
-            }
+                Some(_) => return Ok(None),
+            },
+            b'(' => match paren_opens(b, i + 1, eof, false) {
+                None => self.hold(s, i),
+                Some(Paren::Number { start, end, close }) => self.paren_number(s, i, (start, end, close), sink),
+                Some(Paren::Tuple) => return Ok(self.open_tuple(i, sink)),
+            },
             b'`' => {
                 self.begin_string(b'`', i, sink);
                 self.note_value(Repairs::BACKTICK_STRING);
@@ -608,7 +639,7 @@ impl Parser {
                     i
                 }
             },
-            b'"' | b'\'' | b'{' | b'[' | b']' | b'-' | b':' | b'/' | b'#' => return Ok(None),
+            b'"' | b'\'' | b'[' | b']' | b'-' | b':' | b'/' | b'#' => return Ok(None),
             c if c.is_ascii_alphanumeric() => return Ok(None),
             _ => {
                 self.scratch.clear();
@@ -616,6 +647,103 @@ impl Parser {
                 i
             }
         }))
+    }
+
+    /// `{` where a value starts: an object, a Python set (an array), or a stray `{` before `]`
+    /// (dropped). `None`: the plain reading (an object).
+    pub(super) fn open_brace<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Option<usize> {
+        let in_array = self.top().is_some_and(|f| !f.is_object);
+        match brace_opens(s.as_bytes(), i + 1, self.at_eof, in_array) {
+            None => Some(self.hold(s, i)),
+            Some(Brace::Stray) => {
+                self.note_container(Repairs::MISMATCHED_CLOSER);
+                Some(i + 1)
+            }
+            Some(Brace::Set) if self.depth < self.opts.max_depth => {
+                sink.begin_array(self.seg());
+                self.push_frame(false);
+                self.note_container(Repairs::SET);
+                self.state = State::ArrayFirst;
+                self.after_comma = false;
+                Some(i + 1)
+            }
+            // (A set past the depth limit: the plain path reports the limit.)
+            Some(Brace::Object | Brace::Set) => None,
+        }
+    }
+
+    /// `#` inside a container: a comment to the end of the line or up to `}` `]`; where a value
+    /// starts, `#` followed by text (`#ff0000`) is an unquoted value instead.
+    fn hash<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Option<usize> {
+        let b = s.as_bytes();
+        match self.state {
+            State::Value | State::ArrayFirst => match b.get(i + 1) {
+                None if !self.at_eof => return Some(self.hold(s, i)),
+                Some(&c) if !is_ws(c) && c != b'#' => {
+                    self.scratch.clear();
+                    self.begin_bare(sink);
+                    return Some(i);
+                }
+                _ => {}
+            },
+            State::ObjectFirst | State::ObjectNext | State::Colon | State::AfterValue => {}
+            _ => return None,
+        }
+        self.comment = Comment::Hash;
+        self.note_container(Repairs::HASH_COMMENT);
+        Some(i + 1)
+    }
+
+    /// `(` where a value starts, not around one number: a tuple (an array).
+    fn open_tuple<S: Sink>(&mut self, i: usize, sink: &mut S) -> Option<usize> {
+        if self.depth >= self.opts.max_depth {
+            return None; // the strict path reports the depth limit
+        }
+        sink.begin_array(self.seg());
+        self.push_frame(false);
+        self.note_container(Repairs::TUPLE);
+        self.state = State::ArrayFirst;
+        Some(i + 1)
+    }
+
+    /// `(1)`: the number `s[start..end]` in parentheses, the `(` at `i`, the `)` at `close`.
+    fn paren_number<S: Sink>(&mut self, s: &str, i: usize, at: (usize, usize, usize), sink: &mut S) -> usize {
+        let (start, end, close) = at;
+        self.newlines_in(s, i, close);
+        self.num.clear();
+        self.num.push_str(&s[start..end]);
+        self.num_is_float = self.num.contains(['.', 'e', 'E']);
+        self.probe = false;
+        self.note_value(Repairs::TUPLE);
+        self.emit_number(close + 1, sink)
+    }
+
+    /// Count the line breaks of `s[from..to]`, bytes a repair skips without parsing them.
+    fn newlines_in(&mut self, s: &str, from: usize, to: usize) {
+        for k in from..to {
+            if s.as_bytes()[k] == b'\n' {
+                self.newline(k);
+            }
+        }
+    }
+
+    /// The `]` of an array that is a member's value: when `, [` follows (`"k": ["a"], ["b"]`),
+    /// the array goes on with the next one's items; else `None` (it closes).
+    fn member_array_end(&mut self, s: &str, i: usize) -> Option<usize> {
+        match array_continues(s.as_bytes(), i + 1, self.at_eof) {
+            None => Some(self.hold(s, i)),
+            Some(ArrayEnd::Continues(open)) => {
+                self.newlines_in(s, i, open);
+                self.note_container(Repairs::SPLIT_ARRAY);
+                if let Some(f) = self.top_mut() {
+                    f.index += 1;
+                }
+                self.state = State::Value;
+                self.after_comma = true;
+                Some(open + 1)
+            }
+            Some(ArrayEnd::Close) => None,
+        }
     }
 
     /// `{"a": }`: the value is `""`.
@@ -630,6 +758,10 @@ impl Parser {
     /// A closer that does not close the innermost container.
     fn mismatched_closer<S: Sink>(&mut self, c: u8, i: usize, sink: &mut S) -> usize {
         let open = &self.frames[..self.depth];
+        if c == b'}' && open.last().is_some_and(|f| f.repaired.contains(Repairs::SET)) {
+            // The end of a Python set.
+            return self.end_container(i, sink);
+        }
         if c == b'}' {
             // Inside an array: close the array, if an object is open to continue.
             if open.iter().any(|f| f.is_object) {
@@ -664,6 +796,9 @@ impl Parser {
         Ok(Some(match c {
             b',' => return Ok(None),
             b'}' if is_object => return Ok(None),
+            b']' if !is_object && self.depth >= 2 && self.frames[self.depth - 2].is_object => {
+                return Ok(self.member_array_end(s, i));
+            }
             b']' if !is_object => return Ok(None),
             b')' if !is_object => self.end_container(i, sink),
             b'}' | b']' | b')' => self.mismatched_closer(c, i, sink),
