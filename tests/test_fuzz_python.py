@@ -41,6 +41,8 @@ _JSON_TOKENS = [
     "0", "1", "9", "-", ".", "e", "E+", "1e400", "-0", "123456789012345678901", "0.5", "true", "false", "null",
     "tru", "nul", " ", "\n", "\r\n", "\t", "'", "'a'", "//", "/*", "*/", "NaN", "Infinity", "-Infinity", "True",
     "None", "```json\n", "```", "Here is the JSON: ", "key", "é", "😀", "\u2028", "\x00", "\x1f", "\x7f",
+    # lenient repairs (docs/readme-parts/repair.md): sets, implied objects, # comments, (1), split arrays
+    "#", "# c\n", "(", ")", "(1)", "{'a', 'b'}", '["k": ', "], [", "New York", "1,000", "...",
 ]  # fmt: skip
 _json_like_text = st.lists(
     st.one_of(st.sampled_from(_JSON_TOKENS), st.characters(), st.sampled_from(["\ud800", "\udfff"])), max_size=40

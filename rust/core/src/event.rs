@@ -80,7 +80,7 @@ impl Repairs {
     pub const PLACEHOLDER: Repairs = Repairs(1 << 8);
     /// A missing value (`{"a": , "b": 1}`) read as `""`.
     pub const MISSING_VALUE: Repairs = Repairs(1 << 9);
-    /// A Python tuple `(1, 2)` read as an array.
+    /// A Python tuple `(1, 2)` read as an array; `(1)`, one number in parentheses, as the number.
     pub const TUPLE: Repairs = Repairs(1 << 10);
     /// A closer that does not match (`["a"}`, `[{"a": 1]`): on the containers it closed.
     pub const MISMATCHED_CLOSER: Repairs = Repairs(1 << 11);
@@ -91,9 +91,18 @@ impl Repairs {
     /// A key without a `:` (`{"a": 1, COMMENT "b": 2}`) dropped, or a `:` inside a quoted key
     /// (`{"key:"v"}`) taken as the separator: on the object.
     pub const KEY_REPAIR: Repairs = Repairs(1 << 14);
+    /// A Python set `{'a', 'b'}` read as an array.
+    pub const SET: Repairs = Repairs(1 << 15);
+    /// `["key": "value"}]`: an object whose `{` was missing, opened where an array's first item
+    /// turned out to be a key: on the object.
+    pub const IMPLIED_OBJECT: Repairs = Repairs(1 << 16);
+    /// A `#` comment (to the end of the line, or up to a `}` or `]`): on the container.
+    pub const HASH_COMMENT: Repairs = Repairs(1 << 17);
+    /// `"k": ["a"], ["b"]`: an array closed too early and continued, read as one: on the array.
+    pub const SPLIT_ARRAY: Repairs = Repairs(1 << 18);
 
     /// Every rule, with its name.
-    pub const ALL: [(Repairs, &'static str); 15] = [
+    pub const ALL: [(Repairs, &'static str); 19] = [
         (Self::MISSING_COMMA, "missing_comma"),
         (Self::UNESCAPED_QUOTE, "unescaped_quote"),
         (Self::MISSING_CLOSING_QUOTE, "missing_closing_quote"),
@@ -109,6 +118,10 @@ impl Repairs {
         (Self::FENCE_CLOSES, "fence_closes"),
         (Self::STRAY_QUOTE, "stray_quote"),
         (Self::KEY_REPAIR, "key_repair"),
+        (Self::SET, "set"),
+        (Self::IMPLIED_OBJECT, "implied_object"),
+        (Self::HASH_COMMENT, "hash_comment"),
+        (Self::SPLIT_ARRAY, "split_array"),
     ];
 
     /// True when no rule is in the set.

@@ -16,6 +16,7 @@ mod lookahead;
 mod position;
 mod repair;
 mod scalar;
+mod structure;
 mod text;
 
 use position::Comment;

@@ -76,6 +76,29 @@ repair_tests! {
         ["done a 12345", r#"delta b "abc""#, r#"done b "abc""#, "repaired unquoted_value", "end ", "repaired stray_quote"];
     key_repair: r#"{"a": 1, COMMENT "b": 2, "c:"x"}"# =>
         ["done a 1", "done b 2", r#"delta c "x""#, r#"done c "x""#, "repaired unquoted_value", "end ", "repaired key_repair"];
+    // A Python set (single quotes, as Python writes it) is an array; a `{` then `"` is an object at
+    // once, and a single-quoted key then `,` and a key with `:` is an object that lost a value.
+    set: r#"{"s": {'a', 'b'}, "one": {'x'}, "two": {"x"}, "o": {'k', 'v': 1}}"# => [
+        r#"delta s[0] "a""#, r#"done s[0] "a""#, r#"delta s[1] "b""#, r#"done s[1] "b""#, "end s", "repaired set",
+        r#"delta one[0] "x""#, r#"done one[0] "x""#, "end one", "repaired set",
+        "end two", "repaired key_repair",
+        "done o.v 1", "end o", "repaired key_repair", "end "];
+    root_set: "{'key1', 'key2'}" =>
+        [r#"delta [0] "key1""#, r#"done [0] "key1""#, r#"delta [1] "key2""#, r#"done [1] "key2""#, "end ", "repaired set"];
+    implied_object: r#"["a": 1, "b": [2]]"# =>
+        ["done [0].a 1", "done [0].b[0] 2", "end [0].b", "end [0]", "repaired mismatched_closer,implied_object", "end "];
+    paren_number: "{\"p\": (1), \"q\": ( -2.5\n), \"t\": (1,), \"u\": (1, 2)}" => [
+        "done p 1", "repaired tuple", "done q -2.5", "repaired tuple", "done t[0] 1", "end t", "repaired tuple",
+        "done u[0] 1", "done u[1] 2", "end u", "repaired tuple", "end "];
+    root_paren_number: "(1)\n" => ["done  1", "repaired tuple"];
+    split_array: "{\"k\": [\"a\"], [\"b\"],\n [\"c\"], \"n\": [1], \"m\": [[1], [2]]}" => [
+        r#"delta k[0] "a""#, r#"done k[0] "a""#, r#"delta k[1] "b""#, r#"done k[1] "b""#,
+        r#"delta k[2] "c""#, r#"done k[2] "c""#, "end k", "repaired split_array",
+        "done n[0] 1", "end n", "done m[0][0] 1", "end m[0]", "done m[1][0] 2", "end m[1]", "end m", "end "];
+    stray_brace: "[1, {]" => ["done [0] 1", "end ", "repaired mismatched_closer"];
+    hash_comment: "{\"a\": 1, # note\n \"b\": [2 # two ], \"c\": #ff0000, \"d\": # none\n 3}" => [
+        "done a 1", "done b[0] 2", "end b", "repaired hash_comment",
+        r##"delta c "#ff0000""##, r##"done c "#ff0000""##, "repaired unquoted_value", "done d 3", "end ", "repaired hash_comment"];
 }
 
 #[test]
@@ -113,6 +136,18 @@ fn held_bytes_wait_for_the_next_piece() {
             "end "
         ]
     );
+}
+
+#[test]
+fn a_set_needs_two_items_or_one_before_the_brace() {
+    let opts = ParserOptions::default().with_lenient(true);
+    // Past the look-ahead bound the plain reading wins: an object (whose key meets a `,`).
+    let long = format!("{{\"{}\", \"b\"}}", "k".repeat(70));
+    let (lines, err) = dump_chunks(long.as_bytes(), &[], opts.clone());
+    assert_eq!(err, None);
+    assert_eq!(lines, ["end ", "repaired key_repair"]);
+    let cuts: Vec<usize> = (1..long.len()).collect();
+    assert_eq!(dump_chunks(long.as_bytes(), &cuts, opts).0, lines);
 }
 
 #[test]

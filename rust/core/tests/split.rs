@@ -126,6 +126,16 @@ const MODEL_SLIPS: &[&str] = &[
     ",",
     ": ",
     "\u{201c}k\u{201d}",
+    "# note\n",
+    " # note ",
+    "#ff0000",
+    "{'s', 't'}",
+    "{\"s\"}",
+    "{",
+    "}, \"k\": ",
+    "(1)",
+    "], [",
+    "[\"k\": ",
 ];
 
 /// JSON text with model slips: commas and quotes dropped, brackets swapped for parentheses,

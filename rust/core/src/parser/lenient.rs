@@ -43,7 +43,7 @@ impl Parser {
             let c = b[i];
             match self.state {
                 State::Prose => match c {
-                    b'{' => return self.begin_value(s, i, sink),
+                    b'{' => return self.begin_brace(s, i, sink),
                     b'[' => self.state = State::ProseBracket,
                     b'`' => {
                         self.ticks = 1;
@@ -78,9 +78,8 @@ impl Parser {
                 }
                 State::FenceInfo => match c {
                     b'\n' => self.state = self.fence_kind(),
-                    b'{' | b'[' if self.fence_kind() == State::FenceBody => {
-                        return self.begin_value(s, i, sink);
-                    }
+                    b'{' if self.fence_kind() == State::FenceBody => return self.begin_brace(s, i, sink),
+                    b'[' if self.fence_kind() == State::FenceBody => return self.begin_value(s, i, sink),
                     b' ' | b'\t' | b'\r' => {}
                     _ if self.fence_info.len() < MAX_FENCE_INFO
                         && (c.is_ascii_alphanumeric() || b"+-_.".contains(&c)) =>
@@ -98,7 +97,8 @@ impl Parser {
                 },
                 State::FenceBody => match c {
                     b' ' | b'\t' | b'\r' | b'\n' => {}
-                    b'{' | b'[' | b'"' | b'\'' | b'-' | b'0'..=b'9' => return self.begin_value(s, i, sink),
+                    b'{' => return self.begin_brace(s, i, sink),
+                    b'[' | b'"' | b'\'' | b'-' | b'0'..=b'9' => return self.begin_value(s, i, sink),
                     c if c.is_ascii_alphabetic() => return self.begin_value(s, i, sink),
                     _ => {
                         self.state = State::Prose;
@@ -124,6 +124,14 @@ impl Parser {
             i += 1;
         }
         Ok(i)
+    }
+
+    /// A `{` opening the JSON: an object, or a Python set (see `open_brace`).
+    fn begin_brace<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
+        match self.open_brace(s, i, sink) {
+            Some(next) => Ok(next),
+            None => self.begin_value(s, i, sink),
+        }
     }
 
     /// After a fence's info string: is this a JSON fence?

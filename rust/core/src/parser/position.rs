@@ -16,6 +16,8 @@ pub(super) enum Comment {
     Block,
     /// In a block comment, after `*`.
     BlockStar,
+    /// Lenient repair (`hash_comment`): a `#` comment, to the end of the line or up to `}` `]`.
+    Hash,
 }
 
 impl Parser {
@@ -141,15 +143,17 @@ impl Parser {
                 (Comment::Slash, b'/') => Comment::Line,
                 (Comment::Slash, b'*') => Comment::Block,
                 // A lone '/' is not a comment; treat it as nothing, like whitespace.
-                (Comment::Slash, _) => {
+                // A `#` comment ends before `}` or `]`.
+                (Comment::Slash, _) | (Comment::Hash, b'}' | b']') => {
                     self.comment = Comment::None;
                     return i;
                 }
-                (Comment::Line, b'\n') | (Comment::BlockStar, b'/') => {
+                (Comment::Line | Comment::Hash, b'\n') | (Comment::BlockStar, b'/') => {
                     self.comment = Comment::None;
                     return i + 1;
                 }
                 (Comment::Line, _) => Comment::Line,
+                (Comment::Hash, _) => Comment::Hash,
                 (Comment::Block | Comment::BlockStar, b'*') => Comment::BlockStar,
                 (Comment::Block | Comment::BlockStar, _) => Comment::Block,
                 (Comment::None, _) => return i,

@@ -3,12 +3,16 @@
 //! Each rule has a name ([`Repairs`]) and is told to the sink (`Sink::repaired`) right before the
 //! done of the value it changed. Some decisions depend on what follows: whether a quote inside a
 //! string closes it (`"say "hi" now"`), whether a comma inside an unquoted value separates
-//! members. Those look a bounded way ahead (4 × [`LOOKAHEAD`] bytes); when the bytes have not
+//! members. Those look a bounded way ahead (at most 6 × [`LOOKAHEAD`] bytes); when the bytes have not
 //! arrived yet, the parser holds back the undecided bytes (from the quote or comma on) in `carry`
 //! and parses them with the next piece, so no event is ever emitted that a later byte would take
 //! back, and every chunking gives the same events. At `finish()` the held bytes are parsed knowing the input
 //! ended. Deltas of a lenient string leave out trailing whitespace and commas until text follows
 //! them, because a missing closing quote can still cut the string there.
+//!
+//! This file holds the bookkeeping and the repairs of strings, unquoted values and numbers;
+//! `structure.rs` those of structure (what starts or follows a value, closers), and
+//! `lookahead.rs` the pure look-ahead decisions both use.
 //!
 //! The rules (by the name `Repairs::names` gives):
 //! - `missing_comma`: a value or key right after a value (`[1 2]`, `{"a": 1 "b": 2}`).
@@ -29,21 +33,31 @@
 //! - `placeholder`: `...` where a value or member could be, and empty array items, are skipped.
 //! - `missing_value`: `{"a": , "b": 1}` and `{"a": }` give `""`.
 //! - `tuple`: `(1, 2)` is an array (also as the root, when `(` opens the text and a value
-//!   follows it).
+//!   follows it); `(1)`, one number in parentheses, is the number (as the root, only when
+//!   nothing but whitespace or a closing fence follows the `)`).
 //! - `mismatched_closer`: `}` inside an array closes the array (ignored when no object is open);
 //!   `]` or `)` inside an object closes the object and then the array (ignored when none is open).
 //! - `fence_closes`: a closing fence after a value closes every open container.
 //! - `stray_quote`: a quote after a value followed by a delimiter (`12345",`) is dropped.
 //! - `key_repair`: a key that meets another key instead of `:` is dropped; a quoted key ending
 //!   in `:` (`{"key:"value"}`) ends there.
+//! - `set`: a Python set (`{'a', 'b'}`, `{'x'}`) is an array. A `{` followed by `'` looks ahead
+//!   to its first member: a single-quoted item then `}`, or two each followed by `,` or `}`.
+//! - `implied_object`: an array whose first item is a one-word quoted key followed by `:`
+//!   (`["key": "value"}]`) holds an object that lost its `{`.
+//! - `hash_comment`: `#` inside a container starts a comment to the end of the line or up to a
+//!   `}` or `]`; where a value starts, `#` followed by text (`#ff0000`) is an unquoted value.
+//! - `split_array`: the `]` of a member's array followed by `, [` (`"k": ["a"], ["b"]`) came too
+//!   early: the array goes on. That `]` waits for the bytes after it.
+//!
+//! `mismatched_closer` also covers `[{]`: a `{` right before `]` is dropped.
 
 use super::lookahead::{
-    bare_quote, comma_separates, is_ident, is_ws, newline_ends_member, next_non_ws, quote_is, BareQuote, Next, QuoteIs,
-    LOOKAHEAD,
+    bare_quote, comma_separates, is_ident, is_ws, newline_ends_member, quote_is, BareQuote, QuoteIs, LOOKAHEAD,
 };
 use super::scalar::{number_value, Num};
 use super::{Parser, State, Step};
-use crate::event::{Repairs, Seg, Sink};
+use crate::event::{Repairs, Sink};
 
 /// How the open string is quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +176,7 @@ impl Parser {
     }
 
     /// `""key""` (doubled quotes, as CSV writes them) where a key is expected.
-    fn doubled_key(&mut self, s: &str, i: usize) -> Option<usize> {
+    pub(super) fn doubled_key(&mut self, s: &str, i: usize) -> Option<usize> {
         let b = s.as_bytes();
         let eof = self.at_eof;
         match (b.get(i + 1), b.get(i + 2)) {
@@ -189,13 +203,13 @@ impl Parser {
         Some(m + 2)
     }
 
-    fn note_value(&mut self, rule: Repairs) {
+    pub(super) fn note_value(&mut self, rule: Repairs) {
         self.value_repairs |= rule;
         self.repair_rules |= rule;
         self.repairs += 1;
     }
 
-    fn note_container(&mut self, rule: Repairs) {
+    pub(super) fn note_container(&mut self, rule: Repairs) {
         if let Some(f) = self.top_mut() {
             f.repaired |= rule;
         }
@@ -203,7 +217,7 @@ impl Parser {
         self.repairs += 1;
     }
 
-    fn in_object(&self) -> bool {
+    pub(super) fn in_object(&self) -> bool {
         self.top().is_some_and(|f| f.is_object)
     }
 
@@ -312,7 +326,7 @@ impl Parser {
     // ------------------------------------------------------------ unquoted values
 
     /// Start an unquoted string value whose text so far is `self.scratch`.
-    fn begin_bare<S: Sink>(&mut self, sink: &mut S) {
+    pub(super) fn begin_bare<S: Sink>(&mut self, sink: &mut S) {
         sink.begin_string(self.seg());
         self.emitted = 0;
         self.state = State::Bare;
@@ -475,7 +489,7 @@ impl Parser {
     }
 
     /// Emit `self.num` as the number ending before `j`.
-    fn emit_number<S: Sink>(&mut self, j: usize, sink: &mut S) -> usize {
+    pub(super) fn emit_number<S: Sink>(&mut self, j: usize, sink: &mut S) -> usize {
         let num = std::mem::take(&mut self.num);
         self.emit_scalar(number_value(&num, self.num_is_float), sink);
         self.num = num;
@@ -483,248 +497,11 @@ impl Parser {
         j
     }
 
-    fn begin_number(&mut self, prefix: &str) {
+    pub(super) fn begin_number(&mut self, prefix: &str) {
         self.num.clear();
         self.num.push_str(prefix);
         self.num_state = Num::Int;
         self.num_is_float = false;
         self.state = State::Number;
-    }
-
-    // ------------------------------------------------------------ structure
-
-    /// Lenient, at a structural byte: apply a repair if one applies (the position to go on
-    /// from), or `None` to let the strict machine handle it.
-    pub(super) fn repair_structural<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<Option<usize>> {
-        let b = s.as_bytes();
-        let c = b[i];
-        match self.state {
-            State::BeforeRoot if c == b'(' => Ok(Some(self.root_tuple(s, i, sink))),
-            State::Value | State::ArrayFirst if self.depth > 0 => self.value_start(s, i, sink),
-            State::ObjectFirst | State::ObjectNext => Ok(match c {
-                b'.' => {
-                    self.note_container(Repairs::PLACEHOLDER);
-                    Some(i + 1)
-                }
-                b']' | b')' => Some(self.mismatched_closer(c, i, sink)),
-                b'`' => Some(self.fence_closes(i, sink)),
-                b'"' => self.doubled_key(s, i),
-                _ => None,
-            }),
-            State::AfterValue if self.depth > 0 => self.after_value(s, i, sink),
-            State::Colon if c != b':' => Ok(self.colon_repair(c, i, sink)),
-            _ => Ok(None),
-        }
-    }
-
-    /// `(` opening the text: a tuple when a value follows, else prose.
-    fn root_tuple<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> usize {
-        let b = s.as_bytes();
-        match next_non_ws(b, i + 1) {
-            Next::End if !self.at_eof => self.hold(s, i),
-            Next::At(j) if matches!(b[j], b'"' | b'\'' | b'(' | b'[' | b'{') => {
-                sink.begin_array(Seg::Root);
-                self.push_frame(false);
-                self.note_container(Repairs::TUPLE);
-                self.state = State::ArrayFirst;
-                i + 1
-            }
-            _ => {
-                self.state = State::Prose;
-                i
-            }
-        }
-    }
-
-    /// A value is expected at byte `i` (after `:`, `[`, `,` in an array).
-    fn value_start<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<Option<usize>> {
-        let b = s.as_bytes();
-        let c = b[i];
-        let in_object = self.in_object();
-        let eof = self.at_eof;
-        if self.state == State::Value && self.top().is_some_and(|f| f.is_object && f.key.starts_with('\u{201c}')) {
-            // `{“key”: 1}`: slanted quotes around a key.
-            if let Some(f) = self.top_mut() {
-                let key = f
-                    .key
-                    .trim_start_matches('\u{201c}')
-                    .trim_end_matches('\u{201d}')
-                    .to_owned();
-                f.key = key;
-            }
-            self.note_container(Repairs::KEY_REPAIR);
-        }
-        Ok(Some(match c {
-            b'(' => {
-                if self.depth >= self.opts.max_depth {
-                    return Ok(None); // the strict path reports the depth limit
-                }
-                sink.begin_array(self.seg());
-                self.push_frame(false);
-                self.note_container(Repairs::TUPLE);
-                self.state = State::ArrayFirst;
-                i + 1
-            }
-            b'`' => {
-                self.begin_string(b'`', i, sink);
-                self.note_value(Repairs::BACKTICK_STRING);
-                i + 1
-            }
-            b',' | b'}' | b']' if in_object && self.state == State::Value => {
-                self.missing_value(sink);
-                i
-            }
-            b',' if !in_object => {
-                // An empty item: `[1,,2]`, `[, 1]`.
-                self.note_container(Repairs::PLACEHOLDER);
-                self.after_comma = true;
-                self.state = State::Value;
-                i + 1
-            }
-            b')' if !in_object => self.end_container(i, sink),
-            b'}' if !in_object => self.mismatched_closer(c, i, sink),
-            b'.' => match b.get(i + 1) {
-                None if !eof => self.hold(s, i),
-                Some(d) if d.is_ascii_digit() => {
-                    self.begin_number("0");
-                    self.note_value(Repairs::NUMBER_FORMAT);
-                    i
-                }
-                _ => {
-                    // `...`: each dot not followed by a digit is skipped.
-                    self.note_container(Repairs::PLACEHOLDER);
-                    i + 1
-                }
-            },
-            b'+' => match b.get(i + 1) {
-                None if !eof => self.hold(s, i),
-                Some(d) if d.is_ascii_digit() || *d == b'.' => {
-                    self.note_value(Repairs::NUMBER_FORMAT);
-                    i + 1
-                }
-                _ => {
-                    self.scratch.clear();
-                    self.begin_bare(sink);
-                    i
-                }
-            },
-            b'"' | b'\'' | b'{' | b'[' | b']' | b'-' | b':' | b'/' | b'#' => return Ok(None),
-            c if c.is_ascii_alphanumeric() => return Ok(None),
-            _ => {
-                self.scratch.clear();
-                self.begin_bare(sink);
-                i
-            }
-        }))
-    }
-
-    /// `{"a": }`: the value is `""`.
-    fn missing_value<S: Sink>(&mut self, sink: &mut S) {
-        sink.begin_string(self.seg());
-        self.note_value(Repairs::MISSING_VALUE);
-        sink.repaired(std::mem::take(&mut self.value_repairs));
-        sink.end_string("", "");
-        self.value_done();
-    }
-
-    /// A closer that does not close the innermost container.
-    fn mismatched_closer<S: Sink>(&mut self, c: u8, i: usize, sink: &mut S) -> usize {
-        let open = &self.frames[..self.depth];
-        if c == b'}' {
-            // Inside an array: close the array, if an object is open to continue.
-            if open.iter().any(|f| f.is_object) {
-                self.note_container(Repairs::MISMATCHED_CLOSER);
-                return self.end_container(i, sink);
-            }
-        } else if open.iter().any(|f| !f.is_object) {
-            // `]` or `)` inside an object: close the object; the closer then closes the array.
-            self.note_container(Repairs::MISMATCHED_CLOSER);
-            self.end_container(i, sink);
-            return i;
-        }
-        // Nothing it could close: ignore it.
-        self.note_container(Repairs::MISMATCHED_CLOSER);
-        i + 1
-    }
-
-    /// A closing fence while containers are open: close them all (the fence is trailing text).
-    fn fence_closes<S: Sink>(&mut self, i: usize, sink: &mut S) -> usize {
-        while self.depth > 0 {
-            self.note_container(Repairs::FENCE_CLOSES);
-            self.end_container(i, sink);
-        }
-        i
-    }
-
-    /// After a value inside a container, at byte `i`.
-    fn after_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<Option<usize>> {
-        let b = s.as_bytes();
-        let c = b[i];
-        let is_object = self.in_object();
-        Ok(Some(match c {
-            b',' => return Ok(None),
-            b'}' if is_object => return Ok(None),
-            b']' if !is_object => return Ok(None),
-            b')' if !is_object => self.end_container(i, sink),
-            b'}' | b']' | b')' => self.mismatched_closer(c, i, sink),
-            b'`' => self.fence_closes(i, sink),
-            b'"' => match next_non_ws(b, i + 1) {
-                Next::End if !self.at_eof => self.hold(s, i),
-                Next::End => {
-                    self.note_container(Repairs::STRAY_QUOTE);
-                    i + 1
-                }
-                Next::At(j) if matches!(b[j], b',' | b'}' | b']' | b')') => {
-                    self.note_container(Repairs::STRAY_QUOTE);
-                    i + 1
-                }
-                _ => self.missing_comma(i),
-            },
-            b'\'' | b'{' | b'[' | b'(' | b'-' | b'+' | b'.' => self.missing_comma(i),
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => self.missing_comma(i),
-            _ => return Ok(None),
-        }))
-    }
-
-    /// A value or key follows a value without a comma: as if the comma were there.
-    fn missing_comma(&mut self, i: usize) -> usize {
-        self.note_container(Repairs::MISSING_COMMA);
-        if self.in_object() {
-            self.state = State::ObjectNext;
-        } else {
-            if let Some(f) = self.top_mut() {
-                f.index += 1;
-            }
-            self.state = State::Value;
-            self.after_comma = false;
-        }
-        i
-    }
-
-    /// After a key, byte `c` is not `:`.
-    fn colon_repair<S: Sink>(&mut self, c: u8, i: usize, sink: &mut S) -> Option<usize> {
-        if self.top().is_some_and(|f| f.key.ends_with(':')) {
-            // `{"key:"value"}`: the colon was inside the quotes.
-            if let Some(f) = self.top_mut() {
-                f.key.pop();
-            }
-            self.note_container(Repairs::KEY_REPAIR);
-            self.state = State::Value;
-            self.after_comma = false;
-            return Some(i);
-        }
-        match c {
-            b'"' | b'\'' | b',' => {
-                // A word that was no key (`COMMENT "b": 1`): drop it.
-                self.note_container(Repairs::KEY_REPAIR);
-                self.state = State::ObjectNext;
-                Some(if c == b',' { i + 1 } else { i })
-            }
-            b'}' => {
-                self.note_container(Repairs::KEY_REPAIR);
-                Some(self.end_container(i, sink))
-            }
-            _ => None,
-        }
     }
 }
