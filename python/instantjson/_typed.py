@@ -89,6 +89,9 @@ class Node:
     raw_input: bool = False
     whole: bool = False
     single_to_list: bool = False
+    locations: dict[str, _Where] = field(default_factory=dict[str, "_Where"], repr=False)
+    """On a plan's root: where each wildcard path lands (filled by the trackers, shared by every
+    response of the plan)."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,10 @@ class TypedEvent(NamedTuple):
 def compile_plan(spec: Any, *, strict: bool = False) -> TypedPlan:
     """The plan of an output spec: a pydantic model class, any type `pydantic.TypeAdapter`
     takes, a JSON Schema dict or the seed's dict spec."""
-    from ._schema import is_json_schema
-
     if isinstance(spec, TypedPlan):
         return spec
     if isinstance(spec, dict):
+        from ._schema import is_json_schema
         from ._typed_schema import plan_from_schema, plan_from_spec
 
         if is_json_schema(spec):  # pyright: ignore[reportUnknownArgumentType]
@@ -139,9 +141,13 @@ def compile_plan(spec: Any, *, strict: bool = False) -> TypedPlan:
         from ._typed_schema import plan_from_spec
 
         return TypedPlan(plan_from_spec(spec, strict=strict), typed=False, strict=strict)
-    from ._typed_pydantic import plan_from_type
+    global _plan_from_type  # imported on first use (it imports pydantic)
+    if _plan_from_type is None:
+        from ._typed_pydantic import plan_from_type as _plan_from_type
+    return TypedPlan(_plan_from_type(spec, strict=strict), typed=True, strict=strict)
 
-    return TypedPlan(plan_from_type(spec, strict=strict), typed=True, strict=strict)
+
+_plan_from_type: Callable[..., Node] | None = None
 
 
 _SIMPLE_KEY_CHARS: Final = frozenset('.[]"')
@@ -165,17 +171,17 @@ def _wildcard(keys: tuple[str | int, ...]) -> str:
 
 
 class _Where:
-    """Where a raw path lands in the plan: the node (None: not a named value) and the
-    positions where a coercion inserted an implicit index 0 (single value -> one-item list)."""
+    """Where a raw path lands in the plan: the node (None: not a named value), the positions
+    where a coercion inserted an implicit index 0 (single value -> one-item list), the path's
+    depth, and `leaf`: a plain leaf (validated alone, its result taken by its container)."""
 
-    __slots__ = ("inserts", "node")
+    __slots__ = ("depth", "inserts", "leaf", "node")
 
-    def __init__(self, node: Node | None, inserts: tuple[int, ...]) -> None:
+    def __init__(self, node: Node | None, inserts: tuple[int, ...], depth: int) -> None:
         self.node = node
         self.inserts = inserts
-
-
-_NOWHERE: Final = _Where(None, ())
+        self.depth = depth
+        self.leaf = node is not None and node.kind == LEAF and not node.raw_input and not inserts
 
 
 class TypedTracker:
@@ -193,7 +199,7 @@ class TypedTracker:
 
     def __init__(self, plan: TypedPlan) -> None:
         self.plan = plan
-        self._where: dict[str, _Where] = {}
+        self._where = plan.root.locations  # the plan's own: the same for every response
         # (depth, key, value for the container, error) of completed named values
         self._stack: list[tuple[int, str | int, Any, Invalid | None]] = []
         self.errors: list[OutputValidationError] = []
@@ -222,7 +228,7 @@ class TypedTracker:
                 node = node.item if isinstance(key, str) else None
             else:
                 node = None
-        where = _Where(node, tuple(inserts)) if node is not None else _NOWHERE
+        where = _Where(node, tuple(inserts), len(keys))
         if len(self._where) < 65536:
             self._where[wildcard] = where
         return where
@@ -230,14 +236,24 @@ class TypedTracker:
     def feed(self, events: list[Any]) -> list[TypedEvent]:
         """The typed events of the named values these instant events completed."""
         out: list[TypedEvent] = []
-        where_cache = self._where
         for ev in events:
-            if ev.event_type != "done":
+            if not ev.is_complete:  # a delta
                 continue
             wildcard = ev.wildcard_path
-            where = where_cache.get(wildcard)
+            where = self._where.get(wildcard)
             if where is None:
                 where = self._locate(ev.keys, wildcard)
+            if where.leaf:  # the common case, inlined
+                keys = ev.keys
+                raw = ev.value
+                try:
+                    value = where.node.validate(raw)  # pyright: ignore[reportOptionalMemberAccess]
+                except Invalid as exc:
+                    self._invalid(where.node, keys, ev.path, wildcard, raw, exc, out)  # pyright: ignore[reportArgumentType]
+                else:
+                    self._stack.append((where.depth, keys[-1], value, None))
+                    out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
+                continue
             node = where.node
             if node is None:
                 continue
@@ -247,16 +263,6 @@ class TypedTracker:
                     typed_keys.insert(position + shift, 0)
                 tkeys = tuple(typed_keys)
                 self._complete(node, tkeys, format_path(tkeys), _wildcard(tkeys), ev.value, out)
-            elif node.kind == LEAF and not node.raw_input:  # the common case, inlined
-                keys = ev.keys
-                raw = ev.value
-                try:
-                    value = node.validate(raw)
-                except Invalid as exc:
-                    self._invalid(node, keys, ev.path, wildcard, raw, exc, out)
-                else:
-                    self._stack.append((len(keys), keys[-1], value, None))
-                    out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
             else:
                 self._complete(node, ev.keys, ev.path, wildcard, ev.value, out)
         return out
@@ -274,11 +280,20 @@ class TypedTracker:
     def _take_children(self, depth: int) -> list[tuple[int, str | int, Any, Invalid | None]]:
         stack = self._stack
         i = len(stack)
-        while i and stack[i - 1][0] > depth:
+        deeper = False  # entries below a child (not taken by a named container): dropped
+        child = depth + 1
+        while i:
+            d = stack[i - 1][0]
+            if d <= depth:
+                break
+            if d != child:
+                deeper = True
             i -= 1
         children = stack[i:]
         del stack[i:]
-        return [c for c in children if c[0] == depth + 1]
+        if deeper:
+            return [c for c in children if c[0] == child]
+        return children
 
     def _complete(
         self,
