@@ -6,7 +6,7 @@ Every peer consumes the whole stream and keeps what a UI would show after each c
 
 - `instantjson_typed`: `InstantParser(lenient=True).feed(chunk)` + `TypedTracker.feed(events)`:
   each field, item and the root validated once, when complete (what `type="typed"` runs, as
-  the pipeline runs it: no tracker call for a chunk that completed no event, the parser's
+  the pipeline runs it: no tracker call for a chunk that completed no value, the parser's
   `done` asked only when the tracker's `root_may_close`).
 - `pydantic_partial`: `TypeAdapter(Plan).validate_json(buffer, experimental_allow_partial=True)`
   after every chunk (pydantic's partial validation: what Pydantic AI does for `run_stream`).
@@ -136,7 +136,7 @@ def run_instantjson(chunks: Sequence[str], want: Step) -> tuple[Any, float | Non
     tracker = TypedTracker(compile_plan(Plan))
     for chunk in chunks:  # what the pipeline runs per text delta (`_Pipeline._feed_typed`)
         events = parser.feed(chunk)
-        if events:
+        if events and (len(events) > 1 or events[0].is_complete):  # a value completed
             typed = tracker.feed(events)
             if first is None and typed and any(t.keys == ("steps", 0) for t in typed):
                 first = time.process_time() - start

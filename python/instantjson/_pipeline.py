@@ -115,7 +115,8 @@ class Pipeline:
         aborted the stream."""
         tracker = self.typed
         assert tracker is not None
-        typed = tracker.feed(events) if events else []
+        # no tracker call for a read that completed nothing (one delta: most reads)
+        typed = tracker.feed(events) if events and (len(events) > 1 or events[0].is_complete) else []
         if not tracker.root_done and (tracker.root_may_close or final) and self.parser.done:
             typed += tracker.finish_root(self.parser.value)
         for event in typed:

@@ -239,7 +239,8 @@ class TypedTracker:
         return where
 
     def feed(self, events: list[Any]) -> list[TypedEvent]:
-        """The typed events of the named values these instant events completed."""
+        """The typed events of the named values these instant events completed (a list; only
+        done events matter: a caller may skip a list whose only event is a delta)."""
         out: list[TypedEvent] = []
         try:
             [ev] = events  # most feeds bring one event, a delta: no loop (a third of the cost)
