@@ -140,7 +140,7 @@ def run_instantjson(chunks: Sequence[str], want: Step) -> tuple[Any, float | Non
             typed = tracker.feed(events)
             if first is None and typed and any(t.keys == ("steps", 0) for t in typed):
                 first = time.process_time() - start
-        if not tracker.root_done and tracker.root_may_close and parser.done:
+        if tracker.root_may_close and not tracker.root_done and parser.done:
             tracker.finish_root(parser.value)
     tracker.feed(parser.finish())
     assert tracker.root_event is not None and tracker.root_event.is_valid

@@ -117,7 +117,7 @@ class Pipeline:
         assert tracker is not None
         # no tracker call for a read that completed nothing (one delta: most reads)
         typed = tracker.feed(events) if events and (len(events) > 1 or events[0].is_complete) else []
-        if not tracker.root_done and (tracker.root_may_close or final) and self.parser.done:
+        if (tracker.root_may_close or final) and not tracker.root_done and self.parser.done:
             typed += tracker.finish_root(self.parser.value)
         for event in typed:
             out.append(("typed", event))
