@@ -9,9 +9,12 @@ tracker = TypedTracker(plan)
 for chunk in chunks:
     events = parser.feed(chunk)
     typed = tracker.feed(events)           # TypedEvents of the values these events completed
-    if parser.done and not tracker.root_done:
+    if tracker.root_may_close and not tracker.root_done and parser.done:
         typed += tracker.finish_root(parser.value)
 ```
+
+(`root_may_close`: the parser's `done` is worth asking; after `parser.finish()`, ask it anyway.
+Only done events matter: a list whose only event is a delta need not be fed.)
 
 A *plan* (`Node` tree, one node per schema position) says which values are *named* (every model
 field, every list item, every typed dict value, the root) and how to validate each. Each named
