@@ -237,7 +237,7 @@ class TypedTracker:
             else:
                 node = None
         where = _Where(node, tuple(inserts), len(keys))
-        if len(self._where) < 65536:
+        if len(self._where) < 4096:  # shared by the plan's responses: bounded (a map's keys are many)
             self._where[wildcard] = where
         return where
 
