@@ -5,7 +5,9 @@ answers of `_data.py` (the same shape, 4 and ~4,000 items), cut into 1-8 charact
 Every peer consumes the whole stream and keeps what a UI would show after each chunk:
 
 - `instantjson_typed`: `InstantParser(lenient=True).feed(chunk)` + `TypedTracker.feed(events)`:
-  each field, item and the root validated once, when complete (what `type="typed"` runs).
+  each field, item and the root validated once, when complete (what `type="typed"` runs, as
+  the pipeline runs it: no tracker call for a chunk that completed no value, the parser's
+  `done` asked only when the tracker's `root_may_close`).
 - `pydantic_partial`: `TypeAdapter(Plan).validate_json(buffer, experimental_allow_partial=True)`
   after every chunk (pydantic's partial validation: what Pydantic AI does for `run_stream`).
 - `openai_sdk_helper`: the OpenAI SDK's stream helper: `jiter.from_json(buffer, partial_mode=True)`
@@ -132,12 +134,14 @@ def run_instantjson(chunks: Sequence[str], want: Step) -> tuple[Any, float | Non
     first = None
     parser = InstantParser(lenient=True)
     tracker = TypedTracker(compile_plan(Plan))
-    for chunk in chunks:
-        typed = tracker.feed(parser.feed(chunk))
-        if first is None and typed and any(t.keys == ("steps", 0) for t in typed):
-            first = time.process_time() - start
-        if parser.done and not tracker.root_done:
-            typed += tracker.finish_root(parser.value)
+    for chunk in chunks:  # what the pipeline runs per text delta (`_Pipeline._feed_typed`)
+        events = parser.feed(chunk)
+        if events and (len(events) > 1 or events[0].is_complete):  # a value completed
+            typed = tracker.feed(events)
+            if first is None and typed and any(t.keys == ("steps", 0) for t in typed):
+                first = time.process_time() - start
+        if tracker.root_may_close and not tracker.root_done and parser.done:
+            tracker.finish_root(parser.value)
     tracker.feed(parser.finish())
     assert tracker.root_event is not None and tracker.root_event.is_valid
     assert tracker.root_event.value.steps[0] == want

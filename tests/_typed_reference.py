@@ -92,7 +92,7 @@ def track(spec: Any, chunks: list[str], **kwargs: Any) -> tuple[list[Any], list[
     for chunk in [*chunks, None]:
         events = parser.feed(chunk) if chunk is not None else parser.finish()
         got = tracker.feed(events)
-        if parser.done and not tracker.root_done:
+        if not tracker.root_done and (tracker.root_may_close or chunk is None) and parser.done:  # as the pipeline
             got += tracker.finish_root(parser.value)
         typed += got
         batches.append([[e.keys for e in events if e.event_type == "done"], [t.keys for t in got]])

@@ -191,6 +191,49 @@ def test_every_chunking_same_events_at_their_done(seed: int, n: int, bad: float,
         assert set(named) <= set(dones)
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150)
+@given(
+    value=_JSON,
+    spec=st.sampled_from([Plan, list[Step], dict[str, Any], int]),
+    cuts=st.lists(st.integers(1, 6), min_size=1, max_size=20),
+    wrap=st.sampled_from(["{}", "```json\n{}\n```", "Here: {} done", "{} {{"]),
+)
+def test_root_may_close_whenever_the_parser_is_done(value: Any, spec: Any, cuts: list[int], wrap: str) -> None:
+    """Callers ask the parser's `done` only when `root_may_close`: it must be True in every feed
+    where the root closed, whatever the document, the schema and the chunking."""
+    text = wrap.replace("{}", json.dumps(value, ensure_ascii=False), 1)
+    chunks = [text[i : i + cuts[k % len(cuts)]] for k, i in enumerate(_offsets(text, cuts))]
+    parser = InstantParser(lenient=True)
+    tracker = TypedTracker(compile_plan(spec))
+    was_done = False
+    for chunk in chunks:
+        try:
+            events = parser.feed(chunk)
+        except instantjson.ParseError:  # not JSON even to the lenient parser: nothing closes
+            return
+        if events:
+            tracker.feed(events)
+        if parser.done and not was_done:
+            assert tracker.root_may_close, (text, chunks)
+            was_done = True
+
+
+def _offsets(text: str, cuts: list[int]) -> list[int]:
+    out, i, k = [], 0, 0
+    while i < len(text):
+        out.append(i)
+        i += cuts[k % len(cuts)]
+        k += 1
+    return out
+
+
 def test_invalid_values_carry_pydantic_error_with_path() -> None:
     value = {"title": "t", "summary": "s", "steps": [{"step": "a", "owner": "b", "eta_days": "soon"}]}
     typed, _ = track(Plan, [json.dumps(value)])

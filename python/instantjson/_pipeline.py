@@ -109,13 +109,15 @@ class Pipeline:
         self._output = output
         self._abort_invalid = output.on_invalid == "abort"
 
-    def _feed_typed(self, events: list[Any], out: list[Item]) -> bool:
+    def _feed_typed(self, events: list[Any], out: list[Item], final: bool = False) -> bool:
         """Typed output (#10): append the typed events these instant events completed (the root
-        once the parser is done). True when an invalid value aborted the stream."""
+        once the parser is done; `final`: after its finish()). True when an invalid value
+        aborted the stream."""
         tracker = self.typed
         assert tracker is not None
-        typed = tracker.feed(events) if events else []
-        if not tracker.root_done and self.parser.done:
+        # no tracker call for a read that completed nothing (one delta: most reads)
+        typed = tracker.feed(events) if events and (len(events) > 1 or events[0].is_complete) else []
+        if (tracker.root_may_close or final) and not tracker.root_done and self.parser.done:
             typed += tracker.finish_root(self.parser.value)
         for event in typed:
             out.append(("typed", event))
@@ -332,7 +334,7 @@ class Pipeline:
                 self.parse_error = exc
                 out.append((PARSE_ERROR, exc))
             else:
-                aborted = self.typed is not None and self._feed_typed(events, out)  # typed output (#10)
+                aborted = self.typed is not None and self._feed_typed(events, out, final=True)  # typed output (#10)
         self._keep_snapshot()
         return aborted
 

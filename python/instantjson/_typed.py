@@ -9,9 +9,12 @@ tracker = TypedTracker(plan)
 for chunk in chunks:
     events = parser.feed(chunk)
     typed = tracker.feed(events)           # TypedEvents of the values these events completed
-    if parser.done and not tracker.root_done:
+    if tracker.root_may_close and not tracker.root_done and parser.done:
         typed += tracker.finish_root(parser.value)
 ```
+
+(`root_may_close`: the parser's `done` is worth asking; after `parser.finish()`, ask it anyway.
+Only done events matter: a list whose only event is a delta need not be fed.)
 
 A *plan* (`Node` tree, one node per schema position) says which values are *named* (every model
 field, every list item, every typed dict value, the root) and how to validate each. Each named
@@ -89,6 +92,9 @@ class Node:
     raw_input: bool = False
     whole: bool = False
     single_to_list: bool = False
+    locations: dict[str, _Where] = field(default_factory=dict[str, "_Where"], repr=False)
+    """On a plan's root: where each wildcard path lands (filled by the trackers, shared by every
+    response of the plan)."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +131,10 @@ class TypedEvent(NamedTuple):
 def compile_plan(spec: Any, *, strict: bool = False) -> TypedPlan:
     """The plan of an output spec: a pydantic model class, any type `pydantic.TypeAdapter`
     takes, a JSON Schema dict or the seed's dict spec."""
-    from ._schema import is_json_schema
-
     if isinstance(spec, TypedPlan):
         return spec
     if isinstance(spec, dict):
+        from ._schema import is_json_schema
         from ._typed_schema import plan_from_schema, plan_from_spec
 
         if is_json_schema(spec):  # pyright: ignore[reportUnknownArgumentType]
@@ -139,9 +144,13 @@ def compile_plan(spec: Any, *, strict: bool = False) -> TypedPlan:
         from ._typed_schema import plan_from_spec
 
         return TypedPlan(plan_from_spec(spec, strict=strict), typed=False, strict=strict)
-    from ._typed_pydantic import plan_from_type
+    global _plan_from_type  # imported on first use (it imports pydantic)
+    if _plan_from_type is None:
+        from ._typed_pydantic import plan_from_type as _plan_from_type
+    return TypedPlan(_plan_from_type(spec, strict=strict), typed=True, strict=strict)
 
-    return TypedPlan(plan_from_type(spec, strict=strict), typed=True, strict=strict)
+
+_plan_from_type: Callable[..., Node] | None = None
 
 
 _SIMPLE_KEY_CHARS: Final = frozenset('.[]"')
@@ -165,17 +174,17 @@ def _wildcard(keys: tuple[str | int, ...]) -> str:
 
 
 class _Where:
-    """Where a raw path lands in the plan: the node (None: not a named value) and the
-    positions where a coercion inserted an implicit index 0 (single value -> one-item list)."""
+    """Where a raw path lands in the plan: the node (None: not a named value), the positions
+    where a coercion inserted an implicit index 0 (single value -> one-item list), the path's
+    depth, and `leaf`: a plain leaf (validated alone, its result taken by its container)."""
 
-    __slots__ = ("inserts", "node")
+    __slots__ = ("depth", "inserts", "leaf", "node")
 
-    def __init__(self, node: Node | None, inserts: tuple[int, ...]) -> None:
+    def __init__(self, node: Node | None, inserts: tuple[int, ...], depth: int) -> None:
         self.node = node
         self.inserts = inserts
-
-
-_NOWHERE: Final = _Where(None, ())
+        self.depth = depth
+        self.leaf = node is not None and node.kind == LEAF and not node.raw_input and not inserts
 
 
 class TypedTracker:
@@ -185,20 +194,25 @@ class TypedTracker:
     `finish_root(value)` the root's (once the root closed: the parser's `done`). Errors stay in
     the events; `errors` lists every invalid value's error in order.
 
+    `root_may_close` is False while the root cannot have closed: the last completed value was
+    nested deeper than the root's children, whose container must complete (a done event) before
+    the root can. A caller asks the parser's `done` only when it is True (at a `finish()`, always).
+
     Done events come in post-order (every child before its container), so the results of the
     named values not yet taken by their container form a stack: a container takes the entries
     one level deeper than itself from its top. No per-container dict, no path slicing."""
 
-    __slots__ = ("_stack", "_where", "errors", "plan", "root_done", "root_event")
+    __slots__ = ("_stack", "_where", "errors", "plan", "root_done", "root_event", "root_may_close")
 
     def __init__(self, plan: TypedPlan) -> None:
         self.plan = plan
-        self._where: dict[str, _Where] = {}
+        self._where = plan.root.locations  # the plan's own: the same for every response
         # (depth, key, value for the container, error) of completed named values
         self._stack: list[tuple[int, str | int, Any, Invalid | None]] = []
         self.errors: list[OutputValidationError] = []
         self.root_done = False
         self.root_event: TypedEvent | None = None
+        self.root_may_close = True  # an empty root closes with no event before it
 
     def _locate(self, keys: tuple[str | int, ...], wildcard: str) -> _Where:
         node: Node | None = self.plan.root
@@ -222,44 +236,70 @@ class TypedTracker:
                 node = node.item if isinstance(key, str) else None
             else:
                 node = None
-        where = _Where(node, tuple(inserts)) if node is not None else _NOWHERE
-        if len(self._where) < 65536:
+        where = _Where(node, tuple(inserts), len(keys))
+        if len(self._where) < 4096:  # shared by the plan's responses: bounded (a map's keys are many)
             self._where[wildcard] = where
         return where
 
     def feed(self, events: list[Any]) -> list[TypedEvent]:
-        """The typed events of the named values these instant events completed."""
+        """The typed events of the named values these instant events completed (a list; only
+        done events matter: a caller may skip a list whose only event is a delta)."""
         out: list[TypedEvent] = []
-        where_cache = self._where
-        for ev in events:
-            if ev.event_type != "done":
-                continue
-            wildcard = ev.wildcard_path
-            where = where_cache.get(wildcard)
-            if where is None:
-                where = self._locate(ev.keys, wildcard)
-            node = where.node
-            if node is None:
-                continue
-            if where.inserts:
-                typed_keys = list(ev.keys)
-                for shift, position in enumerate(where.inserts):
-                    typed_keys.insert(position + shift, 0)
-                tkeys = tuple(typed_keys)
-                self._complete(node, tkeys, format_path(tkeys), _wildcard(tkeys), ev.value, out)
-            elif node.kind == LEAF and not node.raw_input:  # the common case, inlined
-                keys = ev.keys
-                raw = ev.value
-                try:
-                    value = node.validate(raw)
-                except Invalid as exc:
-                    self._invalid(node, keys, ev.path, wildcard, raw, exc, out)
-                else:
-                    self._stack.append((len(keys), keys[-1], value, None))
-                    out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
-            else:
-                self._complete(node, ev.keys, ev.path, wildcard, ev.value, out)
+        try:
+            [ev] = events  # most feeds bring one event: no loop (a third of the cost)
+        except ValueError:
+            for ev in events:
+                if ev.is_complete:
+                    self._done(ev, out)
+            return out
+        if not ev.is_complete:
+            return out
+        wildcard = ev.wildcard_path
+        where = self._where.get(wildcard)
+        if where is None or not where.leaf:
+            self._done(ev, out)
+            return out
+        # a plain leaf (the common case): `_done` inlined
+        self.root_may_close = where.depth <= 1
+        keys = ev.keys
+        raw = ev.value
+        try:
+            value = where.node.validate(raw)  # pyright: ignore[reportOptionalMemberAccess]
+        except Invalid as exc:
+            self._invalid(where.node, keys, ev.path, wildcard, raw, exc, out)  # pyright: ignore[reportArgumentType]
+        else:
+            self._stack.append((where.depth, keys[-1], value, None))
+            out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
         return out
+
+    def _done(self, ev: Any, out: list[TypedEvent]) -> None:
+        wildcard = ev.wildcard_path
+        where = self._where.get(wildcard)
+        if where is None:
+            where = self._locate(ev.keys, wildcard)
+        self.root_may_close = where.depth <= 1
+        if where.leaf:  # the common case, inlined
+            keys = ev.keys
+            raw = ev.value
+            try:
+                value = where.node.validate(raw)  # pyright: ignore[reportOptionalMemberAccess]
+            except Invalid as exc:
+                self._invalid(where.node, keys, ev.path, wildcard, raw, exc, out)  # pyright: ignore[reportArgumentType]
+            else:
+                self._stack.append((where.depth, keys[-1], value, None))
+                out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
+            return
+        node = where.node
+        if node is None:
+            return
+        if where.inserts:
+            typed_keys = list(ev.keys)
+            for shift, position in enumerate(where.inserts):
+                typed_keys.insert(position + shift, 0)
+            tkeys = tuple(typed_keys)
+            self._complete(node, tkeys, format_path(tkeys), _wildcard(tkeys), ev.value, out)
+        else:
+            self._complete(node, ev.keys, ev.path, wildcard, ev.value, out)
 
     def finish_root(self, value: Any) -> list[TypedEvent]:
         """The root's typed event (call once, when the root has closed)."""
@@ -274,11 +314,20 @@ class TypedTracker:
     def _take_children(self, depth: int) -> list[tuple[int, str | int, Any, Invalid | None]]:
         stack = self._stack
         i = len(stack)
-        while i and stack[i - 1][0] > depth:
+        deeper = False  # entries below a child (not taken by a named container): dropped
+        child = depth + 1
+        while i:
+            d = stack[i - 1][0]
+            if d <= depth:
+                break
+            if d != child:
+                deeper = True
             i -= 1
         children = stack[i:]
         del stack[i:]
-        return [c for c in children if c[0] == depth + 1]
+        if deeper:
+            return [c for c in children if c[0] == child]
+        return children
 
     def _complete(
         self,

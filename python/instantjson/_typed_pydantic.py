@@ -77,15 +77,35 @@ def plan_from_type(tp: Any, *, strict: bool = False) -> Node:
     return cached
 
 
+_IDENTITY: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+"""Core schema types whose validation, with no constraint, returns a value of exactly that
+Python type unchanged (in lax and strict mode alike)."""
+
+
+def _identity_type(adapter: TypeAdapter[Any]) -> type | None:
+    """The type `t` for which validating a value of exactly type `t` returns it unchanged: a
+    plain `str`, `int`, `float` or `bool` schema (no constraint, no validator); else None."""
+    schema: Any = adapter.core_schema
+    if not isinstance(schema, dict) or set(schema) - {"type", "metadata"}:  # pyright: ignore[reportUnknownArgumentType]
+        return None
+    if schema.get("metadata"):  # pyright: ignore[reportUnknownMemberType]
+        return None
+    return _IDENTITY.get(schema["type"])  # pyright: ignore[reportUnknownArgumentType]
+
+
 def _validator(adapter: TypeAdapter[Any], *, strict: bool, leaf: bool) -> Any:
     # the adapter's core validator, called directly (TypeAdapter's wrappers cost more than a
-    # small value's validation)
+    # small value's validation); a plain scalar of its exact type is returned as pydantic would
+    # return it (unchanged) without the call
     validate_python = adapter.validator.validate_python
+    same = _identity_type(adapter) if leaf else None
     if strict and leaf:
         validate_json = adapter.validator.validate_json
         dumps = json.dumps
 
         def validate_strict(value: Any) -> Any:
+            if type(value) is same:
+                return value
             try:
                 return validate_json(dumps(value, ensure_ascii=False), strict=True)
             except ValidationError as exc:
@@ -94,6 +114,8 @@ def _validator(adapter: TypeAdapter[Any], *, strict: bool, leaf: bool) -> Any:
         return validate_strict
 
     def validate(value: Any) -> Any:
+        if type(value) is same:
+            return value
         try:
             return validate_python(value)
         except ValidationError as exc:
