@@ -6,11 +6,13 @@ path), and numbers are exactly what `json.loads` (Python's `int()` and `float()`
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
 import struct
 import sys
+import weakref
 from typing import Any
 
 import pytest
@@ -261,3 +263,38 @@ def test_damaged_text_same_as_streaming(value: Any, data: st.DataObject) -> None
         else:
             raw[at:at] = what
     _both(bytes(raw))
+
+
+def test_collector_state_kept() -> None:
+    """`loads` pauses the cycle collector while it builds: afterwards it is on again if it was on
+    before (also after an error, and on the streaming fallback), and stays off if it was off; the
+    value's lists and dicts are tracked as any others, so a cycle made from them is collected."""
+    assert gc.isenabled()
+    value = instantjson.loads(b'{"a": [[1, 2], [3, {"b": []}]], "c": "d"}')
+    assert gc.isenabled()
+    for bad in (b"[1, 2", "[1,]", b"\xff", "[" * 2000 + "]" * 2000):
+        with pytest.raises(ParseError):
+            instantjson.loads(bad)
+        assert gc.isenabled()
+    assert instantjson.loads("[" * 1500 + "]" * 1500, max_depth=2000) is not None  # the fallback
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert instantjson.loads(b"[[1], {}]") == [[1], {}]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert gc.is_tracked(value) and gc.is_tracked(value["a"][0]) and gc.is_tracked(value["a"][1][1])
+    # A cycle made from the value is collected (a marker in it takes a weak reference).
+    holder = instantjson.loads(b'{"x": {}}')
+
+    class Marker:
+        pass
+
+    marker = Marker()
+    ref = weakref.ref(marker)
+    holder["x"]["self"] = holder
+    holder["x"]["marker"] = marker
+    del holder, marker
+    gc.collect()
+    assert ref() is None

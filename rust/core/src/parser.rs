@@ -277,6 +277,9 @@ impl Parser {
     /// calls is held back until complete. Invalid UTF-8 is an error in strict mode and U+FFFD in
     /// lenient mode.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> ParseResult<()> {
+        if self.plain_piece(chunk, false, sink) {
+            return Ok(());
+        }
         self.check_feed(chunk.len())?;
         let result = self.feed_bytes(chunk, sink);
         self.end_feed(result, sink)
@@ -284,6 +287,9 @@ impl Parser {
 
     /// Feed the next piece of the stream as text.
     pub fn feed_str<S: Sink>(&mut self, chunk: &str, sink: &mut S) -> ParseResult<()> {
+        if self.plain_piece(chunk.as_bytes(), true, sink) {
+            return Ok(());
+        }
         self.check_feed(chunk.len())?;
         let result = if self.utf8_carry_len > 0 {
             // Bytes then text: the held-back bytes can never complete.

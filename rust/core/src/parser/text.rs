@@ -51,6 +51,16 @@ pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
             }
         }
     }
+    if quote == b'"' {
+        // The short tail (or a short piece: most of a model's are): a table look-up a byte.
+        while i < b.len() {
+            if PLAIN[b[i] as usize] & STOP != 0 {
+                return i;
+            }
+            i += 1;
+        }
+        return b.len();
+    }
     while i < b.len() {
         let c = b[i];
         if c == quote || c == b'\\' || c < 0x20 {
@@ -59,6 +69,81 @@ pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
         i += 1;
     }
     b.len()
+}
+
+/// `buf.push_str(text)`, with short texts (most pieces of a token stream) copied inline rather
+/// than through a `memcpy` call.
+#[inline]
+pub(super) fn push_text(buf: &mut String, text: &str) {
+    let n = text.len();
+    if n > 16 {
+        buf.push_str(text);
+        return;
+    }
+    buf.reserve(n);
+    // SAFETY: `reserve` made room for `n` more bytes after the `len` in use; every copy below
+    // reads within `text` (`n` bytes) and writes within `len..len + n` (the overlapping pairs
+    // cover it exactly). The bytes are `text`'s, whole UTF-8 text, so `buf` stays valid UTF-8.
+    unsafe {
+        let v = buf.as_mut_vec();
+        let len = v.len();
+        let dst = v.as_mut_ptr().add(len);
+        let src = text.as_ptr();
+        if n >= 8 {
+            dst.cast::<u64>().write_unaligned(src.cast::<u64>().read_unaligned());
+            let (d, s) = (dst.add(n - 8), src.add(n - 8));
+            d.cast::<u64>().write_unaligned(s.cast::<u64>().read_unaligned());
+        } else if n >= 4 {
+            dst.cast::<u32>().write_unaligned(src.cast::<u32>().read_unaligned());
+            let (d, s) = (dst.add(n - 4), src.add(n - 4));
+            d.cast::<u32>().write_unaligned(s.cast::<u32>().read_unaligned());
+        } else if n > 0 {
+            // One to three bytes, written one by one (a loop here becomes a `memcpy` call).
+            *dst = *src;
+            if n > 1 {
+                *dst.add(1) = *src.add(1);
+                if n > 2 {
+                    *dst.add(2) = *src.add(2);
+                }
+            }
+        }
+        v.set_len(len + n);
+    }
+}
+
+/// What a byte is to plain string text: [`STOP`] for a byte that ends a run of it (`"`, `\\`, a
+/// control character), [`HIGH`] for a byte of a multi-byte character.
+static PLAIN: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = if c < 0x20 || c == b'"' as usize || c == b'\\' as usize {
+            STOP
+        } else if c >= 0x80 {
+            HIGH
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+const STOP: u8 = 1;
+const HIGH: u8 = 2;
+
+/// [`STOP`] and [`HIGH`] of the bytes of `b`, or-ed together (short pieces: a table look-up a
+/// byte, no branch; long ones stop at the first `STOP`).
+#[inline]
+fn plain_kind(b: &[u8]) -> u8 {
+    if b.len() > 32 {
+        let j = scan_string(b, 0, b'"');
+        return if j < b.len() {
+            STOP
+        } else {
+            u8::from(!b.is_ascii()) * HIGH
+        };
+    }
+    b.iter().fold(0, |acc, &c| acc | PLAIN[c as usize])
 }
 
 #[inline]
@@ -76,6 +161,59 @@ pub(super) fn hex_value(c: u8) -> Option<u16> {
 }
 
 impl Parser {
+    /// The quick way through a piece that lies wholly inside an open string value (strict): most
+    /// pieces of a model's answer are a few characters of text. True when it took the piece
+    /// (appended, counted, handed out as a delta); false to leave it to the general path, which
+    /// handles everything else (and any error) from the piece's start.
+    #[inline]
+    pub(super) fn plain_piece<S: Sink>(&mut self, b: &[u8], is_text: bool, sink: &mut S) -> bool {
+        if self.state != State::Str
+            || self.opts.lenient
+            || self.esc != Esc::None
+            || self.utf8_carry_len != 0
+            || b.is_empty()
+            || self.error.is_some()
+        {
+            return false;
+        }
+        let kind = plain_kind(b);
+        if kind & STOP != 0 {
+            return false;
+        }
+        let total = self.bytes_total + b.len() as u64;
+        if self.opts.max_input_len.is_some_and(|limit| total > limit)
+            || self
+                .opts
+                .max_string_len
+                .is_some_and(|limit| self.scratch.len() + b.len() > limit)
+        {
+            return false;
+        }
+        let (text, chars) = if kind & HIGH == 0 {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            (unsafe { std::str::from_utf8_unchecked(b) }, b.len() as u64)
+        } else {
+            let text = if is_text {
+                // SAFETY: `b` is the bytes of a `str` (`feed_str`).
+                unsafe { std::str::from_utf8_unchecked(b) }
+            } else if let Ok(text) = crate::utf8::validate(b) {
+                text
+            } else {
+                return false; // an invalid or split character: the general path holds it back
+            };
+            (text, crate::utf8::count_chars(b))
+        };
+        self.bytes_total = total;
+        self.chars_before += chars;
+        self.line_chars_before += chars;
+        push_text(&mut self.scratch, text);
+        if self.opts.string_deltas {
+            sink.string_delta(text);
+            self.emitted = self.scratch.len();
+        }
+        true
+    }
+
     /// A `"` key: when the whole key (without escapes) and its `:` are in this piece, take them
     /// in one step; otherwise fall back to the byte-by-byte states.
     pub(super) fn quick_key(&mut self, s: &str, i: usize) -> Step<usize> {
@@ -87,7 +225,7 @@ impl Parser {
         self.check_string_len(0, &s[i + 1..j], s, i + 1)?;
         if let Some(frame) = self.top_mut() {
             frame.key.clear();
-            frame.key.push_str(&s[i + 1..j]);
+            push_text(&mut frame.key, &s[i + 1..j]);
         }
         let mut k = j + 1;
         while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
@@ -199,7 +337,7 @@ impl Parser {
             }
             let j = scan_string(b, i, self.quote);
             self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
-            self.scratch.push_str(&s[i..j]);
+            push_text(&mut self.scratch, &s[i..j]);
             if j >= b.len() {
                 return Ok((j, false));
             }
