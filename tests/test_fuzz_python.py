@@ -252,7 +252,9 @@ def test_framing_any_chunking(body: bytes, cuts: Any, ndjson: bool) -> None:
     assert _decode(cls, _chunks(body, cuts.draw(_cuts(len(body))))) == whole
     assert _decode(cls, [body[i : i + 1] for i in range(len(body))]) == whole
     for frame in whole[0]:
-        if frame[1].lstrip()[:1] in ("{", "[", '"') and frame[1] != "[DONE]":
+        # JSON's whitespace only: Python's str.lstrip() also strips \x1c-\x1f, which the decoder
+        # (rightly) does not skip, so such a payload does not look like JSON to it
+        if frame[1].lstrip(" \t\r\n")[:1] in ("{", "[", '"') and frame[1] != "[DONE]":
             # a payload that looks like JSON is decoded, or carries its ParseError
             assert (frame[4] == canon(None)) == (frame[5] is not None)
 
