@@ -58,6 +58,7 @@ import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
+import httpx
 
 from . import _portal
 from ._exceptions import DeadlineExceededError, ReplayOverflowError, ResponseClosedError
@@ -276,6 +277,8 @@ class Engine:
                 chunk = await next_chunk()
             except StopAsyncIteration:
                 chunk = END
+            except httpx.TransportError as exc:  # a read timeout, a cut: say which request
+                raise stream.naming_the_url(exc) from exc
             if self.closed:  # closed while the read completed: feed nothing more
                 break
             if chunk is END:

@@ -27,7 +27,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
 if TYPE_CHECKING:
     from ._client import ByteStream
@@ -126,18 +125,9 @@ class HTTPSource:
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
-    async def read(self) -> Any:
-        """The next body chunk, or `END`."""
-        assert self.stream is not None
-        try:
-            return await self.stream.chunks.__anext__()
-        except StopAsyncIteration:
-            return END
-        except httpx.TransportError as exc:  # a read timeout, a cut: say which request
-            raise self.stream.naming_the_url(exc) from exc
-
     def feed(self, pipeline: Pipeline, chunk: Any) -> list[Item]:
-        """What the pipeline makes of a chunk from `read()` (or of the end)."""
+        """What the pipeline makes of body bytes (the engine reads `stream.chunks` itself, see
+        `_engine._read_http`), or of the end (`END`)."""
         redactor = self._redactor
         if chunk is END:
             if redactor is not None:
