@@ -252,24 +252,8 @@ class TypedTracker:
                 if ev.is_complete:
                     self._done(ev, out)
             return out
-        if not ev.is_complete:
-            return out
-        wildcard = ev.wildcard_path
-        where = self._where.get(wildcard)
-        if where is None or not where.leaf:
+        if ev.is_complete:
             self._done(ev, out)
-            return out
-        # a plain leaf (the common case): `_done` inlined
-        self.root_may_close = where.depth <= 1
-        keys = ev.keys
-        raw = ev.value
-        try:
-            value = where.node.validate(raw)  # pyright: ignore[reportOptionalMemberAccess]
-        except Invalid as exc:
-            self._invalid(where.node, keys, ev.path, wildcard, raw, exc, out)  # pyright: ignore[reportArgumentType]
-        else:
-            self._stack.append((where.depth, keys[-1], value, None))
-            out.append(_new_event(TypedEvent, (ev.path, keys, wildcard, value, raw, None)))
         return out
 
     def _done(self, ev: Any, out: list[TypedEvent]) -> None:
