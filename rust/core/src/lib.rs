@@ -32,6 +32,7 @@
 //! ```
 
 mod errors;
+mod escape;
 mod event;
 pub mod framing;
 mod options;

@@ -9,6 +9,7 @@
 //! on the same text, which fails with the exact error (kind, position, path) or, when the
 //! consumer failed, builds the value its own way.
 
+use crate::escape::{hex_value, short_escape};
 use crate::options::ParserOptions;
 use crate::utf8::validate;
 
@@ -257,14 +258,6 @@ impl<B: Build> Whole<'_, '_, B> {
             let e = *self.b.get(j + 1)?;
             j += 2;
             let decoded = match e {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
                 b'u' => {
                     let unit = hex4(self.b.get(j..j + 4)?)?;
                     j += 4;
@@ -285,7 +278,7 @@ impl<B: Build> Whole<'_, '_, B> {
                     };
                     char::from_u32(code)?
                 }
-                _ => return None,
+                _ => short_escape(e)?,
             };
             high |= !decoded.is_ascii();
             self.scratch.push(decoded);
@@ -428,13 +421,7 @@ fn digit_run(b: &[u8], mut i: usize) -> usize {
 fn hex4(h: &[u8]) -> Option<u16> {
     let mut v = 0u16;
     for &c in h {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        v = (v << 4) | u16::from(d);
+        v = (v << 4) | hex_value(c)?;
     }
     Some(v)
 }

@@ -3,6 +3,7 @@
 
 use super::{Parser, State, Step};
 use crate::errors::ParseErrorKind;
+use crate::escape::{hex_value, short_escape};
 use crate::event::Sink;
 
 /// Escape handling inside a string.
@@ -149,15 +150,6 @@ fn plain_kind(b: &[u8]) -> u8 {
 #[inline]
 pub(super) fn is_bare_key_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-' | b'.') || c >= 0x80
-}
-
-pub(super) fn hex_value(c: u8) -> Option<u16> {
-    match c {
-        b'0'..=b'9' => Some(u16::from(c - b'0')),
-        b'a'..=b'f' => Some(u16::from(c - b'a' + 10)),
-        b'A'..=b'F' => Some(u16::from(c - b'A' + 10)),
-        _ => None,
-    }
 }
 
 impl Parser {
@@ -373,16 +365,8 @@ impl Parser {
         let lenient = self.opts.lenient;
         match self.esc {
             Esc::Backslash => {
-                let decoded = match c {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'u' => {
+                let Some(decoded) = short_escape(c) else {
+                    if c == b'u' {
                         self.esc = Esc::Unicode {
                             digits: 0,
                             code: 0,
@@ -390,14 +374,14 @@ impl Parser {
                         };
                         return Ok(i + 1);
                     }
-                    _ if lenient => {
+                    if lenient {
                         // An unknown escape stands for the character itself (`\'` is `'`).
                         let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
                         self.scratch.push(ch);
                         self.esc = Esc::None;
                         return Ok(i + ch.len_utf8());
                     }
-                    _ => return Err(self.fail(ParseErrorKind::InvalidEscape, s, i)),
+                    return Err(self.fail(ParseErrorKind::InvalidEscape, s, i));
                 };
                 self.scratch.push(decoded);
                 self.esc = Esc::None;
