@@ -75,6 +75,9 @@ async def test_mid_stream_faults_keep_the_text_before(fault: Any, error_type: ty
         with anyio.fail_after(10):
             items, error = await acollect(response)
             assert type(error) is error_type
+            if isinstance(error, httpx.TransportError):  # a cut, a stall: the request is named
+                assert str(error).endswith(f" (POST {server.url}/v1/chat/completions)")
+                assert type(error.__cause__) is error_type
             before = "".join(server.pieces[: after - 1])  # frame 0 is the role chunk
             assert "".join(v for e, v in items if e == "delta") == before
             assert await response.async_get_text(partial=True) == before
