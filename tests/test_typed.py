@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Optional
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from typing_extensions import NotRequired, TypedDict
 
 import instantjson
@@ -128,6 +128,34 @@ def test_plan_events_equal_pydantic(n: int) -> None:
     assert_matches_reference(Plan, value, typed)
     assert typed[-1].keys == () and typed[-1].value == Plan.model_validate(value)
     assert sum(1 for t in typed if len(t.keys) == 2) == n  # one event per item
+
+
+class Shaped(BaseModel):
+    """Scalars of plain types whose validation is not the identity: the tracker must not skip it."""
+
+    padded: Annotated[str, StringConstraints(strip_whitespace=True)]
+    short: str = Field(min_length=2)
+    positive: Annotated[int, Field(gt=0)]
+    ratio: Annotated[float, Field(le=1)]
+    upper: Annotated[str, StringConstraints(to_upper=True)]
+    flag: bool
+    plain: Annotated[str, Field(description="a description only")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"padded": " x ", "short": "a", "positive": 0, "ratio": 2.5, "upper": "ab", "flag": True, "plain": "p"},
+        {"padded": "x", "short": "ab", "positive": 3, "ratio": 0.5, "upper": "AB", "flag": False, "plain": "p"},
+    ],
+)
+def test_constrained_scalars_equal_pydantic(value: dict[str, Any]) -> None:
+    typed, _ = track(Shaped, random_chunks(json.dumps(value), 5))
+    assert_matches_reference(Shaped, value, typed)
+    by_path = {t.path: t for t in typed}
+    assert by_path["padded"].value == "x" and by_path["upper"].value == "AB"
+    assert by_path["short"].is_valid == (len(value["short"]) >= 2)
+    assert by_path["positive"].is_valid == (value["positive"] > 0)
 
 
 def test_rich_types_equal_pydantic() -> None:

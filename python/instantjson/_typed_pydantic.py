@@ -20,7 +20,10 @@ input: a child whose annotation carries a `BeforeValidator`/`WrapValidator`/`Pla
 is passed raw; a model field with a `mode="before"|"wrap"|"plain"` `@field_validator` is not
 named (its model validates it); a model with a `mode="before"|"wrap"` `@model_validator` is
 validated from its raw JSON. A model field's own event validates its annotation only: a
-`@field_validator(mode="after")` runs when its model is validated.
+`@field_validator(mode="after")` and the model's config (`str_strip_whitespace`,
+`str_to_lower`, ...) apply when its model is validated, so such a field's event can differ from
+the field of the model's event (constraints on the field itself, `Field(min_length=...)`,
+`StringConstraints(strip_whitespace=True)`, apply to both).
 
 Strict (`strict=True`, or a model with `model_config["strict"]`): a value is validated as
 pydantic validates JSON in strict mode (`validate_json(..., strict=True)`): no `"5"` for an int.
