@@ -96,38 +96,69 @@ def test_log_items_are_a_live_sequence_of_pairs() -> None:
     assert len(log.flat) == 6
 
 
-def test_log_payload_texts_read_as_dicts_alone_or_in_blocks() -> None:
-    """`original_delta` payloads logged as JSON text (one by one, or many in one append, which
-    the log compresses into a block) read back as the dicts they encode, from every reader,
-    before and after the log is compacted."""
-    payloads = [{"id": "c", "n": i, "choices": [{"delta": {"content": f"t{i} \u00e9"}}]} for i in range(70)]
+def test_log_payload_texts_read_as_dicts_from_the_store() -> None:
+    """`original_delta` payloads logged as JSON text go into the log's `PayloadTexts` (kept as
+    differences from a reference text) and read back as the dicts they encode, from every
+    reader, before and after the log is compacted: texts that repeat most of their bytes,
+    non-ASCII text whose characters share leading UTF-8 bytes, a text unlike the others (a new
+    reference), one append at a time or many."""
+    payloads: list[dict[str, Any]] = [
+        {
+            "id": "chatcmpl-1234567890",
+            "created": 1796332336,
+            "choices": [{"index": 0, "delta": {"content": f"t{i} \u00e9\u00e8\u2603"[: i % 7]}, "finish_reason": None}],
+            "system_fingerprint": "fp_0123456789",
+        }
+        for i in range(70)
+    ]
+    payloads[33] = {"usage": {"prompt_tokens": 3, "completion_tokens": 5}, "choices": []}
     texts = [json.dumps(p, ensure_ascii=False) for p in payloads]
     log = ReplayLog()
-    log.extend([("original_delta", texts[0]), ("delta", "a")])  # alone: kept as text
-    log.extend([pair for t in texts[1:40] for pair in (("original_delta", t), ("delta", "b"))])  # a block
-    log.extend([("original_delta", t) for t in texts[40:]])  # another block
-    assert any(type(v).__name__ == "_Block" for v in log.flat[1::2])  # the test tests blocks
+    log.extend([("original_delta", texts[0]), ("delta", "a")])
+    log.extend([pair for t in texts[1:40] for pair in (("original_delta", t), ("delta", "b"))])
+    log.extend([("original_delta", t) for t in texts[40:]])
+    stores = {id(v) for e, v in zip(log.flat[0::2], log.flat[1::2], strict=True) if e == "original_delta"}
+    assert len(stores) == 1 and type(log.flat[1]).__name__ == "PayloadTexts"  # the test tests the store
+    assert log.flat[1].nbytes < sum(map(len, texts)) / 3  # kept as differences, not whole
     originals = [v for e, v in log.items if e == "original_delta"]
     assert originals == payloads
+    assert originals[1] is not log.items[2][1]  # each read decodes a dict of its own
     assert [log.items[i] for i in range(len(log))] == list(log.items) == log.items[:]
     assert log.last("original_delta") == payloads[-1]
     log.finish()
     assert [v for e, v in log.items if e == "original_delta"] == payloads
 
 
-def test_live_original_view_reads_every_payload(seed_server: MockLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fast server: one network read brings many frames (their payloads are logged in blocks);
-    two live original views read the same dicts as the live log and a late view after the end."""
-    import instantjson._replay as replay
+def test_payload_texts_rebuild_any_texts() -> None:
+    """Property: whatever texts are appended (any characters, any shared prefixes and suffixes),
+    each is rebuilt exactly, by flat position and by index, also after export and load; bytes
+    that are not an export are a ValueError, never a crash."""
+    from hypothesis import given
+    from hypothesis import strategies as st
 
-    blocks: list[int] = []
-    make_block = replay._Block.__init__  # pyright: ignore[reportPrivateUsage]
+    from instantjson._core import PayloadTexts
 
-    def counted(self: Any, *args: Any) -> None:
-        blocks.append(1)
-        make_block(self, *args)
+    alphabet = st.sampled_from(["a", "b", "\u00e9", "\u00e8", "\u2603", "\U0001f600", '"', "\\"])
 
-    monkeypatch.setattr(replay._Block, "__init__", counted)  # pyright: ignore[reportPrivateUsage]
+    @given(st.lists(st.text(alphabet, max_size=12), max_size=30), st.text(alphabet, max_size=8))
+    def check(parts: list[str], frame: str) -> None:
+        texts = [f"{frame}{p}{frame}" for p in parts]
+        store = PayloadTexts()
+        pairs: list[Any] = [x for t in texts for x in ("original_delta", t, "delta", "x")]
+        assert store.absorb(pairs, 4, "original_delta") == len(texts)
+        assert [store.at(4 + j) for j in range(1, len(pairs), 4)] == texts
+        again = PayloadTexts.load(store.export())
+        assert [again.text(k) for k in range(len(again))] == texts
+        with pytest.raises(ValueError, match="export"):
+            PayloadTexts.load(store.export()[:-1] + b"\xff" if texts and any(texts) else b"\x01")
+
+    check()
+
+
+def test_live_original_view_reads_every_payload(seed_server: MockLLMServer) -> None:
+    """Fast server: one network read brings many frames (their payloads go into the log's
+    store); two live original views read the same dicts as the live log and a late view after
+    the end."""
     response = new_response(seed_server)
     results: list[list[Any]] = []
     live_log: list[Any] = []
@@ -145,7 +176,6 @@ def test_live_original_view_reads_every_payload(seed_server: MockLLMServer, monk
     anyio.run(main)
     late = list(response.get_generator(type="original"))
     first, second = results
-    assert blocks, "no append was large enough for a block: the test does not test blocks"
     assert len(first) > 50 and all(isinstance(p, dict) for p in first)
     assert first == second == late
     assert live_log == first[: len(live_log)] and len(live_log) >= len(first) - 1  # + original_done

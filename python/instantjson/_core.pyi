@@ -8,6 +8,7 @@ __all__ = [
     "InstantEvent",
     "InstantParser",
     "NDJSONDecoder",
+    "PayloadTexts",
     "SSEDecoder",
     "__version__",
     "build_profile",
@@ -146,3 +147,21 @@ class NDJSONDecoder:
     def __new__(cls, *, max_frame_size: int = 16777216) -> NDJSONDecoder: ...
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
     def finish(self) -> list[Frame]: ...
+
+@final
+class PayloadTexts:
+    """The JSON texts of one response's payloads, each kept as its difference from a reference
+    text (private to the replay log)."""
+
+    def __new__(cls) -> PayloadTexts: ...
+    def absorb(self, pairs: list[Any], base: int, event: str) -> int:
+        """Take the `str` values after `event` in the flat `pairs` (appended at `base`)."""
+    def at(self, pos: int) -> str:
+        """The text whose slot is at flat position `pos`."""
+    def text(self, k: int) -> str: ...
+    def __len__(self) -> int: ...
+    @property
+    def nbytes(self) -> int: ...
+    def export(self) -> bytes: ...
+    @staticmethod
+    def load(data: bytes) -> PayloadTexts: ...

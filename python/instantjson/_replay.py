@@ -25,20 +25,21 @@ The log is unbounded by default (the whole stream stays in memory, as vercel's `
 does); `max_parts` bounds it, and an append past the bound raises `ReplayOverflowError`.
 
 Payloads as text. An `original_delta` payload that the pipeline decoded from a frame is logged
-as that frame's JSON text (a `str`), not as the dict: a chat-completion chunk's dict takes about
-900 bytes, its text about 200, and a 2 KB answer streams 450 of them, so 1,000 live responses
-would hold 400 MB of dicts. The texts of one append (one network read: often hundreds of
-chunks) are compressed together into a `_Block` when there are at least 16 of them (they repeat
-most of their bytes: a block keeps about a tenth). Every read of the log decodes a payload again
-(`payload()`, the core's `loads`): views, `items`, `last()`. Each reader therefore gets a dict of
-its own, equal to the one the adapter saw. Payloads given as objects (an SDK's chunks, a list)
-are logged as they are.
+as that frame's JSON text, not as the dict: a chat-completion chunk's dict takes about 900
+bytes, its text about 200, and a 2 KB answer streams 450 of them, so 1,000 live responses
+would hold 400 MB of dicts. The texts go into the log's `PayloadTexts` (Rust, `_core`), which
+keeps each text as the bytes that differ from a reference text (consecutive chunks repeat all
+their bytes but a few: a chat chunk keeps about 10 bytes and 16 bytes of columns, with no
+Python object per text); the flat list's slot holds the store, which finds the text by the
+slot's flat position. Every read of the log decodes a payload again (`payload()`, the core's
+`loads`): views, `items`, `last()`. Each reader therefore gets a dict of its own, equal to the
+one the adapter saw. Payloads given as objects (an SDK's chunks, a list) are logged as they are.
 
 Compaction (a finished response is lean; DESIGN.md section 7). When the log finishes, it keeps
 only its *base* events, in a compact form (`_Compact`): the text deltas (`delta`,
 `reasoning_delta`) as one str and an array of their lengths, the `original_delta` payloads
-as one zlib-compressed JSON array (decoded again, by the core's `loads`, for a reader that
-needs them), and the few other events as they are. The *derived* events (the parser's
+as the store's bytes, zlib-compressed (their columns repeat), or as one zlib-compressed JSON
+array when they were given as objects, and the few other events as they are. The *derived* events (the parser's
 `instant` events and its private `_parse_error` marker) are dropped: a reader attached after
 the end gets them again from the `deriver` (the response's pipeline), which runs the same
 code over the base events in order, with fresh parsers configured the same way and fed once
@@ -56,12 +57,11 @@ import threading
 import weakref
 import zlib
 from array import array
-from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import accumulate, chain
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from ._core import loads
+from ._core import PayloadTexts, loads
 from ._exceptions import ReplayOverflowError
 
 if TYPE_CHECKING:
@@ -101,66 +101,22 @@ def payload(event: str, value: Any, pos: int) -> Any:
         kind = type(value)
         if kind is str:
             return loads(value)
-        if kind is _Block:
-            return loads(value.text_at(pos))
+        if kind is PayloadTexts:
+            return loads(value.at(pos))
     return value
 
 
-_BLOCK_MIN_TEXTS = 16
-"""Fewer payload texts in one append are logged as they are (a block would not pay)."""
+class _Stored:
+    """A compacted log's payload texts: `PayloadTexts.export()`, zlib-compressed."""
 
+    __slots__ = ("data",)
 
-class _Block:
-    """The payload texts of one append (one network read), zlib-compressed together: every
-    `original_delta` slot of that append holds the block, and `text_at(pos)` finds its own
-    text by its flat index. The texts of consecutive chunks repeat most of their bytes (ids,
-    model, keys), so a block keeps about a tenth of their size."""
+    def __init__(self, texts: PayloadTexts) -> None:
+        self.data = zlib.compress(texts.export(), 1)
 
-    __slots__ = ("base", "data", "ends", "offsets")
-
-    def __init__(self, texts: list[str], offsets: list[int]) -> None:
-        self.base = 0  # the flat index of the append's first entry (set under the log's lock)
-        self.data = zlib.compress("".join(texts).encode(), 1)
-        self.ends = array("I", accumulate(map(len, texts)))
-        self.offsets = array("I", offsets)
-
-    def texts(self) -> list[str]:
-        """Every text of the block, in order (at compaction: not cached)."""
-        text = zlib.decompress(self.data).decode()
-        start = 0
-        out: list[str] = []
-        for end in self.ends:
-            out.append(text[start:end])
-            start = end
-        return out
-
-    def text_at(self, pos: int) -> str:
-        k = bisect_left(self.offsets, pos - self.base)
-        ends = self.ends
-        return self._text()[ends[k - 1] if k else 0 : ends[k]]
-
-    def _text(self) -> str:
-        for block, text in _recent:
-            if block is self:
-                return text
-        text = zlib.decompress(self.data).decode()
-        _recent.insert(0, (self, text))  # a reader of original payloads reads a block in a row
-        del _recent[4:]
-        return text
-
-
-_recent: list[tuple[_Block, str]] = []
-"""The last blocks decompressed, with their text (a reader reads a block's payloads in a row)."""
-
-
-def _pack_texts(pairs: list[Any]) -> None:
-    """Put the payload texts of one append into a `_Block` (in place), when there are enough."""
-    slots = [j for j in range(1, len(pairs), 2) if pairs[j - 1] == ORIGINAL_DELTA and type(pairs[j]) is str]
-    if len(slots) < _BLOCK_MIN_TEXTS:
-        return
-    block = _Block([pairs[j] for j in slots], slots)
-    for j in slots:
-        pairs[j] = block
+    def texts(self) -> Iterator[str]:
+        store = PayloadTexts.load(zlib.decompress(self.data))
+        return map(store.text, range(len(store)))
 
 
 class _Flat(list[Any]):
@@ -204,6 +160,13 @@ class _Compact:
             codes = bytes(map(table.__getitem__, events))
             texts = []
         payloads = [v for c, v in zip(codes, values, strict=True) if c == _ORIGINAL]
+        store = payloads[0] if payloads and type(payloads[0]) is PayloadTexts else None
+        if store is not None and payloads.count(store) == len(payloads) == len(store):
+            packed: _Stored | bytes | list[Any] = _Stored(store)  # the usual case: frames' texts
+        else:  # given objects (or, never in practice, both kinds): as they are, or as JSON
+            where = [2 * i + 1 for i, c in enumerate(codes) if c == _ORIGINAL]
+            given = [v.at(pos) if type(v) is PayloadTexts else v for v, pos in zip(payloads, where, strict=True)]
+            packed = _pack(given, deriver is not None and deriver.payloads_verbatim)
         others: list[Any] = []
         if _OTHER in codes:
             for c, e, v in zip(codes, events, values, strict=True):
@@ -220,14 +183,19 @@ class _Compact:
         # the length of each text, in the smallest array that holds the longest
         lengths = array("B" if longest < 2**8 else "H" if longest < 2**16 else "Q", map(len, texts))
         self.lengths = (lengths.typecode, zlib.compress(lengths.tobytes()))
-        self.payloads: bytes | list[Any] = _pack(payloads, deriver is not None and deriver.payloads_verbatim)
+        self.payloads = packed
         self.others = others
         self._cache: weakref.ref[_Flat] | None = None
 
     def base(self) -> Iterator[Item]:
         """The base events, in order."""
         packed = self.payloads
-        payloads = iter(loads(zlib.decompress(packed)) if isinstance(packed, bytes) else packed)
+        # texts (decoded by each reader, as live) or values
+        payloads: Iterator[Any] = (
+            packed.texts()
+            if type(packed) is _Stored
+            else iter(loads(zlib.decompress(packed)) if isinstance(packed, bytes) else packed)
+        )
         others = iter(self.others)
         text = self.text
         typecode, packed_lengths = self.lengths
@@ -271,15 +239,7 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
     them back exactly (a payload source's objects that are not plain JSON values)."""
     if not payloads:
         return payloads
-    texts: list[Any] = []
-    last: _Block | None = None
-    for p in payloads:  # a block's slots come in a row, all of them
-        if type(p) is _Block:
-            if p is not last:
-                texts += p.texts()
-                last = p
-        else:
-            texts.append(p)
+    texts = payloads
     if all(type(p) is str for p in texts):  # the usual case: the frames' own JSON texts
         return zlib.compress(f"[{','.join(texts)}]".encode(), 1)
     decoded = [loads(p) if type(p) is str else p for p in texts]
@@ -336,7 +296,7 @@ class ItemsView(Sequence["Item"]):
 class ReplayLog:
     """Append-only `(event, value)` items plus an end marker and the stored terminal error."""
 
-    __slots__ = ("_compact", "_deriver", "_error", "_finished", "_flat", "_lock", "_max_parts")
+    __slots__ = ("_compact", "_deriver", "_error", "_finished", "_flat", "_lock", "_max_parts", "_texts")
 
     def __init__(self, max_parts: int | None = None, deriver: Deriver | None = None) -> None:
         self._flat: list[Any] | None = []
@@ -346,6 +306,7 @@ class ReplayLog:
         self._lock = threading.Lock()
         self._max_parts = max_parts
         self._deriver = deriver
+        self._texts = PayloadTexts()  # the payload texts (see the module docs)
 
     def __len__(self) -> int:
         """The number of items."""
@@ -407,17 +368,12 @@ class ReplayLog:
         """`extend()` unless the log has finished (then drop the items and return False): for a
         writer that may race with a `finish()` from another thread (a close)."""
         pairs = list(chain.from_iterable(items))  # flattened first: the extend below is one step
-        block = None
-        if len(pairs) >= 2 * _BLOCK_MIN_TEXTS:
-            _pack_texts(pairs)
-            block = next((v for v in pairs[1::2] if type(v) is _Block), None)
         with self._lock:
             if self._finished:
                 return False
             flat = self._flat
             assert flat is not None  # only a finished log is compacted
-            if block is not None:
-                block.base = len(flat)
+            self._texts.absorb(pairs, len(flat), ORIGINAL_DELTA)  # payload texts: into the store
             flat.extend(pairs)
             if self._max_parts is not None and len(flat) > 2 * self._max_parts:
                 del flat[2 * self._max_parts :]

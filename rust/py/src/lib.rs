@@ -7,6 +7,7 @@ mod errors;
 mod event;
 mod framing;
 mod parser;
+mod payloads;
 mod shared;
 mod strings;
 mod whole;
@@ -17,6 +18,8 @@ mod _core {
     use crate::framing::{Frame, PyNdjsonDecoder, PySseDecoder};
     #[pymodule_export]
     use crate::parser::{loads, parse_partial, InstantParser};
+    #[pymodule_export]
+    use crate::payloads::PayloadTexts;
 
     use pyo3::prelude::*;
 
