@@ -130,12 +130,16 @@ class Frame:
     @property
     def error(self) -> Exception | None:
         """The ParseError when the payload looked like JSON but was not."""
+    @property
+    def text(self) -> str | None:
+        """`SSEDecoder(plain_chat=True)`: the text of a plain Chat Completions chunk (`value` is
+        then None), else None."""
 
 @final
 class SSEDecoder:
     """WHATWG event-stream decoder: feed network chunks, get complete frames."""
 
-    def __new__(cls, *, max_frame_size: int = 16777216) -> SSEDecoder: ...
+    def __new__(cls, *, max_frame_size: int = 16777216, plain_chat: bool = False) -> SSEDecoder: ...
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
     def finish(self) -> list[Frame]:
         """End of body: dispatch a last frame that lacked its blank line."""

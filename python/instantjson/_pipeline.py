@@ -13,6 +13,11 @@ them in order. At the end, the parser's `finish()` events (a lenient completion)
 goes on: the failure is logged as a private `_parse_error` item that only instant views and
 `async_get_data()` raise.
 
+Plain Chat Completions chunks (text only, nearly every chunk of a Chat Completions stream) skip
+the payload's dict: the Rust decoder recognizes them (`rust/py/src/plain.rs`) and hands over
+their text, which `adapter.feed_plain` turns into the same items `feed` would
+(tests/test_plain_chat.py checks both paths agree on the recorded corpus and generated chunks).
+
 A response whose server answered a stream request with a plain JSON body (a non-streaming
 reply, or `{"error": ...}` under HTTP 200) is read whole and fed as one payload.
 
@@ -86,7 +91,9 @@ class Pipeline:
         self.adapter = adapter
         self.parser = InstantParser(lenient=True)
         self.parse_error: ParseError | None = None
-        self._decoder: SSEDecoder | NDJSONDecoder = SSEDecoder() if framing == "sse" else NDJSONDecoder()
+        self._decoder: SSEDecoder | NDJSONDecoder = (
+            SSEDecoder(plain_chat=adapter.plain_chat) if framing == "sse" else NDJSONDecoder()
+        )
         self._json_body: bytearray | None = None
         self.error: BaseException | None = None
         self.final_value: Any = None
@@ -180,6 +187,8 @@ class Pipeline:
                     if items and items[0][1] is value and items[0][0] == "original_delta":
                         items[0] = ("original_delta", frame.data)  # logged as its JSON text (_replay.py)
                     absorb(items, out)
+            elif (text := frame.text) is not None:  # a plain chat chunk: its text alone
+                absorb(adapter.feed_plain(frame.event, frame.data, text), out)
             elif frame.error is not None and frame.data.strip() not in adapter.markers:
                 absorb(adapter.fail(frame.error), out)
             else:
@@ -231,6 +240,8 @@ class Pipeline:
             for frame in self._decoder.finish():
                 if frame.value is not None and isinstance(frame.value, dict):
                     self._absorb(self.adapter.feed(frame.event, frame.value), out)  # pyright: ignore[reportUnknownArgumentType]
+                elif frame.text is not None:
+                    self._absorb(self.adapter.feed_plain(frame.event, frame.data, frame.text), out)
                 elif frame.error is not None and frame.data.strip() not in self.adapter.markers:
                     # a last frame without its blank line whose JSON does not parse: the body
                     # was cut in the middle of it (a close-delimited body cut mid-event). It is

@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from .._core import loads
 from .._exceptions import ProviderStreamError, StreamIncompleteError, UnknownPayloadWarning
 from .._parts import Item, empty_usage
 from .._request import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
@@ -91,6 +92,9 @@ class ProviderAdapter:
     markers: ClassVar[frozenset[str]] = frozenset()
     """Frame payloads that are not JSON on purpose (`[DONE]`): passed to `feed_text()` even when
     the decoder reports them as a JSON error."""
+    plain_chat: ClassVar[bool] = False
+    """True: the frame decoder hands plain Chat Completions chunks over as their text alone
+    (`SSEDecoder(plain_chat=True)`), and they come to `feed_plain()` instead of `feed()`."""
 
     def __init__(self) -> None:
         self.ended = False
@@ -131,6 +135,16 @@ class ProviderAdapter:
 
     def feed_text(self, event: str | None, data: str) -> list[Item]:
         return []
+
+    def feed_plain(self, event: str | None, data: str, text: str) -> list[Item]:
+        """A frame the decoder recognized as a plain Chat Completions chunk (`plain_chat`):
+        its JSON text and the text of its delta. By default, read in full through `feed()`
+        (the `original_delta` item then holds the JSON text)."""
+        payload = loads(data)
+        items = self.feed(event, payload)
+        if items and items[0][1] is payload and items[0][0] == "original_delta":
+            items[0] = ("original_delta", data)  # logged as its JSON text (_replay.py)
+        return items
 
     # ---------------------------------------------------------------- feeding helpers
     def _text(self, text: object, items: list[Item]) -> None:

@@ -122,6 +122,9 @@ class ChatCompletionsAdapter(ProviderAdapter):
 
     provider: ClassVar[str] = "openai"
     markers: ClassVar[frozenset[str]] = frozenset({"[DONE]"})
+    plain_chat: ClassVar[bool] = True
+    """Plain chunks come as their text alone (`feed_plain`); a subclass that changes what
+    `feed()` does with them sets this False."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -176,6 +179,17 @@ class ChatCompletionsAdapter(ProviderAdapter):
             if raw_finish:
                 meta["raw_finish_reason"] = raw_finish
         return items
+
+    def feed_plain(self, event: str | None, data: str, text: str) -> list[Item]:
+        # The hottest path: a chunk of text only (rust/py/src/plain.rs says which), whose
+        # payload is never decoded here; what `feed()` makes of such a chunk once the id and
+        # model are known.
+        if self._need_ids or self.ended:
+            return super().feed_plain(event, data, text)
+        if text:
+            self.text_parts.append(text)
+            return [("original_delta", data), ("delta", text)]
+        return [("original_delta", data)]
 
     def _sources(self, payload: Obj, items: list[Item]) -> None:
         """Perplexity's `citations` / `search_results` (repeated on every chunk): an `extra` event

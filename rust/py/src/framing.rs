@@ -19,6 +19,8 @@ use crate::strings::new_str;
 /// `"`), else None (`[DONE]`); when it looks like JSON but is not, `value` is None and `error` holds
 /// the `ParseError`. The dicts and lists of `value` are not tracked by the cycle collector (they
 /// hold plain JSON data and a response keeps every payload): do not build cycles out of them.
+/// `text`: only from a decoder made with `plain_chat=True`, the text of a plain Chat Completions
+/// chunk (`value` is then None: see `plain.rs`), else None.
 #[pyclass(frozen, module = "instantjson", name = "Frame", get_all)]
 pub struct Frame {
     event: Option<Py<PyString>>,
@@ -27,6 +29,7 @@ pub struct Frame {
     retry: Option<u64>,
     value: Py<PyAny>,
     error: Option<Py<PyAny>>,
+    text: Option<Py<PyString>>,
 }
 
 #[pymethods]
@@ -47,13 +50,16 @@ impl Frame {
 struct Payloads {
     parser: Parser,
     builder: Builder,
+    /// Recognize plain Chat Completions chunks (`Frame.text`).
+    plain_chat: bool,
 }
 
 impl Payloads {
-    fn new() -> Self {
+    fn new(plain_chat: bool) -> Self {
         Payloads {
             parser: Parser::new(ParserOptions::default().with_string_deltas(false)),
             builder: Builder::untracked(Node::new(None, NodeSeg::Root)),
+            plain_chat,
         }
     }
 
@@ -90,7 +96,15 @@ impl Payloads {
     fn frames_to_py(&mut self, py: Python<'_>, frames: Vec<SseFrame>) -> PyResult<Py<PyList>> {
         let mut out = Vec::with_capacity(frames.len());
         for f in frames {
-            let (value, error) = self.decode(py, &f.data)?;
+            let text = if self.plain_chat {
+                crate::plain::plain_chat_text(&f.data)
+            } else {
+                None
+            };
+            let (value, error) = match text {
+                Some(_) => (py.None(), None),
+                None => self.decode(py, &f.data)?,
+            };
             let frame = Frame {
                 event: f.event.map(|e| new_str(py, &e).unbind()),
                 data: new_str(py, &f.data).unbind(),
@@ -98,6 +112,7 @@ impl Payloads {
                 retry: f.retry,
                 value,
                 error,
+                text: text.map(|t| new_str(py, &t).unbind()),
             };
             out.push(Py::new(py, frame)?);
         }
@@ -125,7 +140,8 @@ impl Payloads {
 ///
 /// CR, LF and CRLF line ends (also split across chunks), comment lines, multi-line data, `event`,
 /// `id`, `retry`; `finish()` dispatches a last event that lacked its blank line. A line or an
-/// event's data larger than `max_frame_size` bytes raises `FramingError`.
+/// event's data larger than `max_frame_size` bytes raises `FramingError`. `plain_chat=True`: a
+/// plain Chat Completions chunk comes as its text alone (`Frame.text`, `value` None).
 #[pyclass(module = "instantjson", name = "SSEDecoder")]
 pub struct PySseDecoder {
     inner: SseDecoder,
@@ -135,11 +151,11 @@ pub struct PySseDecoder {
 #[pymethods]
 impl PySseDecoder {
     #[new]
-    #[pyo3(signature = (*, max_frame_size=16_777_216))]
-    fn new(max_frame_size: usize) -> Self {
+    #[pyo3(signature = (*, max_frame_size=16_777_216, plain_chat=false))]
+    fn new(max_frame_size: usize, plain_chat: bool) -> Self {
         PySseDecoder {
             inner: SseDecoder::new().with_max_frame_size(max_frame_size),
-            payloads: Payloads::new(),
+            payloads: Payloads::new(plain_chat),
         }
     }
 
@@ -168,7 +184,7 @@ impl PyNdjsonDecoder {
     fn new(max_frame_size: usize) -> Self {
         PyNdjsonDecoder {
             inner: NdjsonDecoder::new().with_max_frame_size(max_frame_size),
-            payloads: Payloads::new(),
+            payloads: Payloads::new(false),
         }
     }
 

@@ -8,6 +8,7 @@ mod event;
 mod framing;
 mod parser;
 mod payloads;
+mod plain;
 mod shared;
 mod strings;
 mod whole;

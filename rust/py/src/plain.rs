@@ -1,0 +1,148 @@
+//! Plain Chat Completions chunks, recognized without building Python objects.
+//!
+//! Nearly every chunk of a Chat Completions stream carries nothing but a few characters of
+//! `choices[0].delta.content`, and the adapter (`openai.py`) turns it into the same two items
+//! every time: the payload and its text. For such a chunk the frame decoder skips the payload's
+//! dict: it parses the text into a small Rust tree, checks that the chunk is plain, and hands
+//! Python the text alone (`Frame.text`). Any chunk with anything more (usage, a finish reason, an
+//! error, tool calls, reasoning, a key this module does not list) is decoded in full as before and
+//! goes through the adapter; so is every chunk while the adapter still needs the stream's id and
+//! model. "Plain" is deliberately narrow: a chunk this module accepts is one for which the
+//! adapter's result is its text alone (tested against the adapter on recorded streams and on
+//! generated chunks).
+
+use instantjson_core::{parse_whole_str, Build, ParserOptions};
+
+/// A JSON value, as far as the check needs it.
+enum Val {
+    Null,
+    Str(String),
+    Int(i64),
+    /// Any other scalar (true, false, a float, a big integer).
+    Other,
+    Arr(Vec<Val>),
+    Obj(Vec<(String, Val)>),
+}
+
+struct Tree;
+
+impl Build for Tree {
+    type Value = Val;
+    fn null(&mut self) -> Option<Val> {
+        Some(Val::Null)
+    }
+    fn boolean(&mut self, _: bool) -> Option<Val> {
+        Some(Val::Other)
+    }
+    fn int(&mut self, value: i64) -> Option<Val> {
+        Some(Val::Int(value))
+    }
+    fn big_int(&mut self, _: &str) -> Option<Val> {
+        Some(Val::Other)
+    }
+    fn float(&mut self, _: f64) -> Option<Val> {
+        Some(Val::Other)
+    }
+    fn string(&mut self, text: &str, _: bool) -> Option<Val> {
+        Some(Val::Str(text.to_owned()))
+    }
+    fn key(&mut self, text: &str, _: bool) -> Option<Val> {
+        Some(Val::Str(text.to_owned()))
+    }
+    fn array(&mut self, items: std::vec::Drain<'_, Val>) -> Option<Val> {
+        Some(Val::Arr(items.collect()))
+    }
+    fn object(&mut self) -> Option<Val> {
+        Some(Val::Obj(Vec::new()))
+    }
+    fn insert(&mut self, object: &mut Val, key: Val, value: Val) -> Option<()> {
+        let (Val::Obj(members), Val::Str(key)) = (object, key) else {
+            return None;
+        };
+        // a later duplicate replaces the value, as in the dict Python would build
+        match members.iter_mut().find(|(k, _)| *k == key) {
+            Some(member) => member.1 = value,
+            None => members.push((key, value)),
+        }
+        Some(())
+    }
+}
+
+/// The text of `data` when it is a plain Chat Completions chunk (see the module docs), else None.
+pub fn plain_chat_text(data: &str) -> Option<String> {
+    let opts = ParserOptions::default().with_string_deltas(false);
+    let Val::Obj(top) = parse_whole_str(data, &opts, &mut Tree)? else {
+        return None;
+    };
+    let mut text = None;
+    for (key, value) in top {
+        match key.as_str() {
+            // read by the adapter only while it still needs the id and model (then: no fast path)
+            "id" | "model" | "created" | "system_fingerprint" | "service_tier" | "obfuscation" => {}
+            "object" if matches!(&value, Val::Str(s) if s == "chat.completion.chunk") => {}
+            "usage" if matches!(value, Val::Null) => {}
+            "choices" => text = Some(choice_text(value)?),
+            _ => return None,
+        }
+    }
+    text
+}
+
+/// `choices`: one choice, index 0, a delta of text only, no finish reason.
+fn choice_text(choices: Val) -> Option<String> {
+    let Val::Arr(mut choices) = choices else { return None };
+    let Some(Val::Obj(choice)) = choices.pop().filter(|_| choices.is_empty()) else {
+        return None;
+    };
+    let mut text = None;
+    for (key, value) in choice {
+        match key.as_str() {
+            "index" if matches!(value, Val::Int(0)) => {}
+            "finish_reason" if matches!(value, Val::Null) => {}
+            "logprobs" => {}
+            "delta" => text = Some(delta_text(value)?),
+            _ => return None,
+        }
+    }
+    text
+}
+
+/// `delta`: `content` a string, beside at most `role` and `index`.
+fn delta_text(delta: Val) -> Option<String> {
+    let Val::Obj(delta) = delta else { return None };
+    let mut text = None;
+    for (key, value) in delta {
+        match (key.as_str(), value) {
+            ("content", Val::Str(s)) => text = Some(s),
+            ("role" | "index", _) => {}
+            _ => return None,
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_chat_text;
+
+    #[test]
+    fn only_text_chunks_are_plain() {
+        let plain = r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi \"x\""},"logprobs":null,"finish_reason":null}]}"#;
+        assert_eq!(plain_chat_text(plain).as_deref(), Some("Hi \"x\""));
+        for not_plain in [
+            r#"{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":"a"}}]}"#,
+            r#"{"choices":[{"delta":{"content":"a","refusal":null}}]}"#,
+            r#"{"choices":[{"delta":{"content":null}}]}"#,
+            r#"{"choices":[{"delta":{"content":"a"}},{"delta":{"content":"b"}}]}"#,
+            r#"{"choices":[{"delta":{"content":"a"}}],"usage":{"prompt_tokens":1}}"#,
+            r#"{"choices":[{"delta":{"content":"a"}}],"error":null}"#,
+            r#"{"choices":[{"delta":{"content":"a"}}],"object":"error"}"#,
+            r#"{"choices":[]}"#,
+            r#"{"choices":[{"delta":{"content":"a"}}],"#,
+            "[1]",
+        ] {
+            assert_eq!(plain_chat_text(not_plain), None, "{not_plain}");
+        }
+    }
+}

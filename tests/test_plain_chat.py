@@ -1,0 +1,194 @@
+"""Plain Chat Completions chunks (rust/py/src/plain.rs): the frame decoder hands a chunk that
+carries only text over as its text alone, and `ChatCompletionsAdapter.feed_plain` answers
+without decoding the payload. The fast path must change nothing: every stream gives the same
+items (payloads read back as the same dicts), the same text, meta, usage and tool calls as
+when every chunk goes through `feed()`. Checked on every Chat Completions stream of the
+recorded corpus, split anywhere, and on generated chunks that differ from a plain one in any
+of the ways the recognizer must notice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from instantjson._core import SSEDecoder, loads
+from instantjson._pipeline import Pipeline
+from instantjson._providers.openai import ChatCompletionsAdapter
+from tests.providers._corpus import corpus_streams, require_corpus
+
+
+class FullAdapter(ChatCompletionsAdapter):
+    """Every chunk through `feed()`: the reference."""
+
+    plain_chat = False
+
+
+def run(body: bytes, adapter: ChatCompletionsAdapter, cuts: list[int]) -> dict[str, Any]:
+    pipeline = Pipeline(adapter)
+    items: list[Any] = []
+    start = 0
+    for cut in [*sorted(set(cuts)), len(body)]:
+        if start < cut <= len(body):
+            items += pipeline.feed_bytes(body[start:cut])
+            start = cut
+    items += pipeline.end()
+    readable = [
+        (e, loads(v) if e == "original_delta" and isinstance(v, str) else v)
+        for e, v in items
+        if e != "instant" and not isinstance(v, BaseException)  # compared below
+    ]
+    errors = [(e, type(v).__name__, str(v)) for e, v in items if isinstance(v, BaseException)]
+    instant = [(ev.path, ev.event_type, ev.delta, ev.value) for e, ev in items if e == "instant"]
+    return {
+        "items": readable,
+        "errors": errors,
+        "instant": instant,
+        "text": adapter.text,
+        "meta": adapter.meta,
+        "usage": adapter.raw_usage,
+        "calls": [(c.id, c.name, c.arguments) for c in adapter.calls],
+        "final": pipeline.final_value,
+    }
+
+
+def count_plain(body: bytes) -> int:
+    return sum(f.text is not None for f in SSEDecoder(plain_chat=True).feed(body))
+
+
+def chat_streams() -> list[Any]:
+    if not any(s.provider == "openai" for s in corpus_streams()):
+        require_corpus()  # skips, or fails under CI=true
+    return [pytest.param(s.body, id=s.id) for s in corpus_streams() if s.provider == "openai"]
+
+
+@pytest.mark.parametrize("body", chat_streams())
+@pytest.mark.parametrize("split", ["whole", "frames", "7 bytes"])
+def test_plain_path_equals_full_path_on_recorded_streams(body: bytes, split: str) -> None:
+    cuts = {
+        "whole": [],
+        "frames": [i + 2 for i in range(len(body)) if body.startswith(b"\n\n", i)],
+        "7 bytes": list(range(7, len(body), 7)),
+    }[split]
+    assert run(body, ChatCompletionsAdapter(), cuts) == run(body, FullAdapter(), cuts)
+
+
+def test_the_corpus_has_plain_chunks() -> None:
+    """The test above tests the fast path: most chunks of the corpus's text streams are plain."""
+    bodies = [p.values[0] for p in chat_streams()]
+    plain = sum(count_plain(b) for b in bodies)
+    frames = sum(b.count(b"\n\n") for b in bodies)
+    assert plain > frames / 3, (plain, frames)
+
+
+# ------------------------------------------------------------------------------ generated chunks
+
+_BASE: dict[str, Any] = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion.chunk",
+    "created": 1,
+    "model": "m",
+    "choices": [{"index": 0, "delta": {"content": "x"}, "logprobs": None, "finish_reason": None}],
+}
+
+_TOP = st.sampled_from(
+    [
+        ("usage", None),
+        ("usage", {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}),
+        ("error", None),
+        ("error", {"message": "boom"}),
+        ("object", "error"),
+        ("object", "chat.completion"),
+        ("x_groq", {"usage": {"prompt_tokens": 1}}),
+        ("citations", ["https://example.com"]),
+        ("obfuscation", "abc"),
+        ("service_tier", "default"),
+        ("system_fingerprint", None),
+        ("model", None),
+        ("id", 7),
+    ]
+)
+_CHOICE = st.sampled_from(
+    [
+        ("index", 1),
+        ("index", 0.0),
+        ("index", False),
+        ("index", "0"),
+        ("finish_reason", "stop"),
+        ("finish_reason", ""),
+        ("finish_reason", "length"),
+        ("logprobs", {"content": []}),
+        ("message", {"content": "m"}),
+        ("native_finish_reason", "stop"),
+    ]
+)
+_DELTA = st.sampled_from(
+    [
+        ("content", ""),
+        ("content", None),
+        ("content", 5),
+        ("content", [{"type": "text", "text": "part"}]),
+        ("content", "caf\u00e9 \u2603 \"q\" \\ \n"),
+        ("role", "assistant"),
+        ("refusal", None),
+        ("refusal", "no"),
+        ("reasoning_content", "think"),
+        ("tool_calls", [{"index": 0, "id": "c1", "function": {"name": "f", "arguments": '{"a":'}}]),
+        ("unknown_field", 1),
+    ]
+)
+
+
+@st.composite
+def chunk(draw: st.DrawFn) -> str:
+    payload = json.loads(json.dumps(_BASE))
+    choice = payload["choices"][0]
+    for key, value in draw(st.lists(_TOP, max_size=2)):
+        payload[key] = value
+    for key, value in draw(st.lists(_CHOICE, max_size=2)):
+        choice[key] = value
+    for key, value in draw(st.lists(_DELTA, max_size=2)):
+        choice["delta"][key] = value
+    if draw(st.booleans()):
+        del choice["finish_reason"]
+    if draw(st.integers(0, 9)) == 0:
+        payload["choices"].append(json.loads(json.dumps(choice)))
+    if draw(st.integers(0, 9)) == 0:
+        payload["choices"] = []
+    text = json.dumps(payload, ensure_ascii=draw(st.booleans()))
+    if draw(st.integers(0, 9)) == 0:  # a duplicate key: the last one wins, as in a dict
+        text = text[:-1] + ', "choices": [{"delta": {"content": "dup"}}]}'
+    return text
+
+
+@pytest.mark.filterwarnings("ignore::instantjson.UnknownPayloadWarning")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(chunk(), min_size=1, max_size=8), st.booleans(), st.integers(1, 50))
+def test_plain_path_equals_full_path_on_generated_chunks(chunks: list[str], done: bool, step: int) -> None:
+    body = "".join(f"data: {c}\n\n" for c in chunks) + ("data: [DONE]\n\n" if done else "")
+    raw = body.encode()
+    cuts = list(range(step, len(raw), step))
+    assert run(raw, ChatCompletionsAdapter(), cuts) == run(raw, FullAdapter(), cuts)
+
+
+def test_a_plain_chunk_is_its_text_alone() -> None:
+    """The recognizer's contract on one frame: text set and value unset for a plain chunk,
+    the full value (and no text) for anything more, and no text from a default decoder."""
+    plain = json.dumps(_BASE)
+    stop = json.dumps({**_BASE, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    frames = SSEDecoder(plain_chat=True).feed(f"data: {plain}\n\ndata: {stop}\n\n".encode())
+    assert [(f.text, f.value) for f in frames] == [("x", None), (None, json.loads(stop))]
+    assert [f.text for f in SSEDecoder().feed(f"data: {plain}\n\n".encode())] == [None]
+
+
+def test_plain_chunks_after_an_error_frame_are_ignored() -> None:
+    """A chunk after an in-band error ends nothing more: the adapter has ended, plain or not."""
+    error = json.dumps({"error": {"message": "overloaded"}})
+    body = f"data: {json.dumps(_BASE)}\n\ndata: {error}\n\ndata: {json.dumps(_BASE)}\n\n".encode()
+    fast = run(body, ChatCompletionsAdapter(), [])
+    assert fast == run(body, FullAdapter(), [])
+    assert fast["text"] == "x" and [e[:2] for e in fast["errors"]] == [("error", "ProviderStreamError")]
