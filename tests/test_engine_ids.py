@@ -16,6 +16,7 @@ import pytest
 
 from instantjson._exceptions import ProviderStreamError
 from instantjson._portal import THREAD_NAME
+from instantjson._replay import DROPPED
 from instantjson._response import Response
 from tests._dribble import DribbleServer, chat_body
 from tests.test_engine_cancel import key, respond
@@ -106,6 +107,49 @@ async def test_live_entries_and_after_match_a_late_replay() -> None:
         late = [entry async for entry in response.aiter_entries()]
         assert [(i, e) for i, e, _ in live] == [(i, e) for i, e, _ in late]
         assert resumed == expected_after(late, "instant", 7)
+        assert server.requests == 1
+
+
+def entry_key(entry: tuple[int, str, Any]) -> tuple[int, str, Any]:
+    i, event, value = entry
+    return (i, event, key("instant", value) if event == "instant" else value)
+
+
+@pytest.mark.anyio
+async def test_a_reader_attached_mid_stream_gets_the_instant_events_dropped_before() -> None:
+    # The live log drops the instant events every reader has passed (`_replay.py`): here the
+    # only reader reads deltas, so the instant events behind it go; readers attached in the
+    # middle (entries, an instant view, the events sequence) must still get every one of them,
+    # equal to a late replay's, at the same ids.
+    with DribbleServer(BODY, pieces=(1, 40), pause=0.0005) as server:
+        response = respond(server)
+        flat = response._log.flat  # pyright: ignore[reportPrivateUsage]
+        mid_entries: list[tuple[int, str, Any]] = []
+        mid_instant: list[Any] = []
+        events_then: list[Any] = []
+        dropped_seen = False
+
+        async def entries() -> None:
+            mid_entries.extend([entry_key(e) async for e in response.aiter_entries()])
+
+        async def instant() -> None:
+            mid_instant.extend([key("instant", e) async for e in response.get_async_generator(type="instant")])
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                async for _ in response.get_async_generator(type="delta"):
+                    if not dropped_seen and any(v is DROPPED for v in flat[1::2]):
+                        dropped_seen = True
+                        events_then.extend((e, v) for e, v in response.events)
+                        tg.start_soon(entries)
+                        tg.start_soon(instant)
+        late = [entry_key(e) async for e in response.aiter_entries()]
+        assert dropped_seen, "no instant event was dropped from the live log"
+        assert mid_entries == late
+        assert mid_instant == [v for _, e, v in late if e == "instant"]
+        assert not any(v is DROPPED for _, v in events_then)
+        public = [(e, key("instant", v) if e == "instant" else v) for e, v in events_then if e[0] != "_"]
+        assert public == [(e, v) for _, e, v in late[: len(public)]]
         assert server.requests == 1
 
 

@@ -48,6 +48,17 @@ held the flat list before the end keeps it (nothing mutates it); a new reader ge
 flat list, shared by the readers that hold it at the time and dropped when the last one is
 done (a weak reference). For a 2 KB answer of 450 chunks the log keeps about 10 KiB instead
 of about 500 KiB.
+
+Instant events that every reader has passed (live). While the stream runs, the log also holds
+one `InstantEvent` per text delta (about 40 KiB for a live 2 KB answer, the most of what it
+holds), kept only for a reader that might attach later. So each view's cursor registers with the
+log (`register`, a weak reference), and before each append the instant events before the lowest
+index of the live cursors are replaced by the `DROPPED` marker (with no cursor at all, every
+instant event so far: `async_get_data()` needs none). Ids and positions do not change. A reader
+that meets `DROPPED` (a view attached later, `items`) gets the events of the prefix again from
+`derived_prefix()`: the deriver run over the base events up to an append boundary past every
+dropped entry, the same derivation as after compaction, so the same events at the same places;
+the result is shared by the readers holding it (a weak reference).
 """
 
 from __future__ import annotations
@@ -69,7 +80,7 @@ if TYPE_CHECKING:
 
     from ._parts import Item
 
-__all__ = ["Deriver", "ItemsView", "ReplayLog", "payload"]
+__all__ = ["DROPPED", "Deriver", "ItemsView", "ReplayLog", "payload"]
 
 
 class Deriver(Protocol):
@@ -92,6 +103,28 @@ class Deriver(Protocol):
 
 
 ORIGINAL_DELTA = "original_delta"
+INSTANT = "instant"
+
+
+class _Dropped:
+    """The type of `DROPPED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<instant event dropped from the live log: ReplayLog.derived_prefix() gives it>"
+
+
+DROPPED: Any = _Dropped()
+"""What a live log holds in place of an instant event that every reader has passed (see the
+module docs): a reader that meets it gets the event from `ReplayLog.derived_prefix()`."""
+
+
+class _Reader(Protocol):
+    """What the log reads of a registered reader (a view's cursor): the flat index of the next
+    entry it will read."""
+
+    _index: int
 
 
 def payload(event: str, value: Any, pos: int) -> Any:
@@ -257,10 +290,21 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
 class ItemsView(Sequence["Item"]):
     """A live, read-only view of a log as `(event, value)` tuples (built on access)."""
 
-    __slots__ = ("_flat",)
+    __slots__ = ("_derived", "_flat", "_log")
 
-    def __init__(self, flat: list[Any]) -> None:
+    def __init__(self, flat: list[Any], log: ReplayLog | None = None) -> None:
         self._flat = flat
+        self._log = log
+        self._derived: list[Any] | None = None  # the derived prefix, once a dropped event was read
+
+    def _value(self, event: str, value: Any, pos: int) -> Any:
+        if value is DROPPED:
+            derived = self._derived
+            if derived is None or len(derived) <= pos:
+                assert self._log is not None  # only a log's own live list holds DROPPED
+                derived = self._derived = self._log.derived_prefix(self._flat)
+            return derived[pos]
+        return payload(event, value, pos)
 
     def __len__(self) -> int:
         return len(self._flat) >> 1
@@ -274,20 +318,22 @@ class ItemsView(Sequence["Item"]):
         if isinstance(index, slice):
             n = len(flat) & ~1
             pairs = zip(flat[0:n:2], flat[1:n:2], range(1, n, 2), strict=True)
-            return [(e, payload(e, v, p)) for e, v, p in pairs][index]
+            value = self._value
+            return [(e, value(e, v, p)) for e, v, p in pairs][index]
         n = len(flat) >> 1
         if index < 0:
             index += n
         if not 0 <= index < n:
             raise IndexError("log index out of range")
         event = flat[2 * index]
-        return (event, payload(event, flat[2 * index + 1], 2 * index + 1))
+        return (event, self._value(event, flat[2 * index + 1], 2 * index + 1))
 
     def __iter__(self) -> Iterator[Item]:
         flat = self._flat
         n = len(flat) & ~1
         pairs = zip(flat[0:n:2], flat[1:n:2], range(1, n, 2), strict=True)
-        return ((e, payload(e, v, p)) for e, v, p in pairs)
+        value = self._value
+        return ((e, value(e, v, p)) for e, v, p in pairs)
 
     def __repr__(self) -> str:
         return f"ItemsView({list(self)!r})"
@@ -296,7 +342,20 @@ class ItemsView(Sequence["Item"]):
 class ReplayLog:
     """Append-only `(event, value)` items plus an end marker and the stored terminal error."""
 
-    __slots__ = ("_compact", "_deriver", "_error", "_finished", "_flat", "_lock", "_max_parts", "_texts")
+    __slots__ = (
+        "_compact",
+        "_derived",
+        "_deriver",
+        "_drop_end",
+        "_dropped_to",
+        "_error",
+        "_finished",
+        "_flat",
+        "_lock",
+        "_max_parts",
+        "_readers",
+        "_texts",
+    )
 
     def __init__(self, max_parts: int | None = None, deriver: Deriver | None = None) -> None:
         self._flat: list[Any] | None = []
@@ -307,6 +366,10 @@ class ReplayLog:
         self._max_parts = max_parts
         self._deriver = deriver
         self._texts = PayloadTexts()  # the payload texts (see the module docs)
+        self._readers: list[weakref.ref[_Reader]] = []  # the live readers (see `register`)
+        self._dropped_to = 0  # instant events before this flat index may be DROPPED
+        self._drop_end = 0  # an append boundary past every DROPPED entry
+        self._derived: weakref.ref[_Flat] | None = None  # the last `derived_prefix()`, shared
 
     def __len__(self) -> int:
         """The number of items."""
@@ -339,7 +402,7 @@ class ReplayLog:
     @property
     def items(self) -> ItemsView:
         """The items as `(event, value)` tuples: a live read-only sequence."""
-        return ItemsView(self.flat)
+        return ItemsView(self.flat, self)
 
     def last(self, event: str) -> Any:
         """The value of the last item named `event` (None if none), without rebuilding a
@@ -347,6 +410,12 @@ class ReplayLog:
         compact = self._compact
         if compact is not None and event not in _TEXT_CODES and event != "original_delta":
             return compact.last(event)
+        if event == INSTANT:
+            items = self.items
+            for k in range(len(items) - 1, -1, -1):
+                if items[k][0] == INSTANT:
+                    return items[k][1]
+            return None
         return _last(self.flat, event)
 
     @property
@@ -374,11 +443,67 @@ class ReplayLog:
             flat = self._flat
             assert flat is not None  # only a finished log is compacted
             self._texts.absorb(pairs, len(flat), ORIGINAL_DELTA)  # payload texts: into the store
+            if self._deriver is not None:
+                self._drop_passed(flat)
             flat.extend(pairs)
             if self._max_parts is not None and len(flat) > 2 * self._max_parts:
                 del flat[2 * self._max_parts :]
                 raise ReplayOverflowError(f"the response produced more than max_parts={self._max_parts} events")
             return True
+
+    def register(self, reader: _Reader) -> None:
+        """A reader of the live flat list (a view's cursor) that reads on from `reader._index`:
+        the instant events before the lowest such index of the live readers are dropped from
+        the live list (see `_drop_passed`)."""
+        with self._lock:
+            if not self._finished:
+                self._readers.append(weakref.ref(reader))
+
+    def _drop_passed(self, flat: list[Any]) -> None:
+        """Replace with `DROPPED` the instant events that every live reader has passed (under
+        the lock, before an append). A live 2 KB answer otherwise holds ~40 KiB of them, one
+        object per text delta, kept only for a reader that might come later: such a reader
+        gets them again from `derived_prefix()`, the same events the compaction re-derives."""
+        end = len(flat)
+        low = end
+        readers = self._readers
+        alive = 0
+        for ref in readers:
+            reader = ref()
+            if reader is not None:
+                alive += 1
+                index = reader._index  # pyright: ignore[reportPrivateUsage]
+                if index < low:
+                    low = index
+        if alive < len(readers):
+            self._readers = [ref for ref in readers if ref() is not None]
+        start = self._dropped_to
+        if low <= start:
+            return
+        slots = [i + 1 for i in range(start, low, 2) if flat[i] == INSTANT]
+        for i in slots:
+            flat[i] = DROPPED
+        self._dropped_to = low
+        if slots:
+            self._drop_end = end
+
+    def derived_prefix(self, flat: list[Any]) -> list[Any]:
+        """The live flat list `flat` up to past its last `DROPPED` entry, with the derived events
+        made again by the deriver (the same events, in the same places: see the module docs)."""
+        ref = self._derived
+        cached = ref() if ref is not None else None
+        end = self._drop_end
+        if cached is not None and len(cached) >= end:
+            return cached
+        deriver = self._deriver
+        assert deriver is not None  # nothing is dropped without one
+        derived = deriver.derived
+        base = [(e, v) for e, v in zip(flat[0:end:2], flat[1:end:2], strict=True) if e not in derived]
+        out = _Flat(chain.from_iterable(deriver.derive(base)))
+        if len(out) != end:  # pragma: no cover - the derivation's contract
+            raise RuntimeError("instantjson: internal error: the derived events differ from the live ones")
+        self._derived = weakref.ref(out)
+        return out
 
     def finish(self, error: BaseException | None = None) -> None:
         """Mark the end. With `error`, append `("error", error)` first (unless it is already there)."""
@@ -392,6 +517,7 @@ class ReplayLog:
                     flat.extend(("error", error))
                 self._error = error
             self._finished = True
+            self._readers = []
         # Nothing is appended after `finished`: compact outside the lock. Readers take no lock:
         # `_compact` is set before `_flat` is cleared, and a reader that took the flat list
         # before keeps reading it (it is never mutated again).

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 
 from ._parts import PARSE_ERROR
-from ._replay import ORIGINAL_DELTA, payload
+from ._replay import DROPPED, ORIGINAL_DELTA, payload
 from ._typed import fold_partial  # typed output (#10)
 from ._typed_partial import PartialValue, Throttle  # typed output (#10)
 
@@ -101,7 +101,9 @@ class _Cursor:
     """A cursor over the log that yields what its selector selects."""
 
     __slots__ = (
+        "__weakref__",
         "_after",
+        "_derived",
         "_engine",
         "_entries",
         "_everything",
@@ -132,6 +134,8 @@ class _Cursor:
         self._after = -1 if after is None else int(after)
         self._entries = entries
         self._pending: BaseException | None = None
+        self._derived: list[Any] | None = None  # the derived prefix, once a dropped event was read
+        log.register(self)
 
     def _next_ready(self) -> Any:
         """The next selected value, or `WAIT` when the view must wait for more. Raises
@@ -159,6 +163,8 @@ class _Cursor:
                 value = items[i - 1]
                 if event == ORIGINAL_DELTA:  # logged as JSON text
                     value = payload(event, value, i - 1)
+                elif value is DROPPED:  # an instant event every reader had passed (_replay.py)
+                    value = self._resolve(i - 1)
                 return (event, value) if self._pairs else value
             if self._parse_errors and event == PARSE_ERROR:
                 self._index = i
@@ -167,6 +173,13 @@ class _Cursor:
         if self._log.finished and i >= len(items):
             raise StopIteration
         return WAIT
+
+    def _resolve(self, pos: int) -> Any:
+        """The instant event at flat index `pos`, dropped from the live log (see `_replay.py`)."""
+        derived = self._derived
+        if derived is None or len(derived) <= pos:
+            derived = self._derived = self._log.derived_prefix(self._items)
+        return derived[pos]
 
     def _next_counted(self) -> Any:
         """`_next_ready` that counts public entries (ids) for `after` and for entries."""
@@ -199,6 +212,8 @@ class _Cursor:
                     value = items[i - 1]
                     if event == ORIGINAL_DELTA:  # logged as JSON text
                         value = payload(event, value, i - 1)
+                    elif value is DROPPED:  # an instant event every reader had passed (_replay.py)
+                        value = self._resolve(i - 1)
                     if self._entries:
                         return (this, event, value)
                     return (event, value) if self._pairs else value
