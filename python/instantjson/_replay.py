@@ -481,11 +481,11 @@ class ReplayLog:
         if low <= start:
             return
         slots = [i + 1 for i in range(start, low, 2) if flat[i] == INSTANT]
+        if slots:
+            self._drop_end = end  # first: a reader in another thread that meets DROPPED derives far enough
         for i in slots:
             flat[i] = DROPPED
         self._dropped_to = low
-        if slots:
-            self._drop_end = end
 
     def derived_prefix(self, flat: list[Any]) -> list[Any]:
         """The live flat list `flat` up to past its last `DROPPED` entry, with the derived events
