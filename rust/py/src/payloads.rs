@@ -49,7 +49,13 @@ fn affixes(a: &str, b: &str) -> (usize, usize) {
         p -= 1;
     }
     let room = x.len().min(y.len()) - p;
-    let mut s = x.iter().rev().zip(y.iter().rev()).take(room).take_while(|(c, d)| c == d).count();
+    let mut s = x
+        .iter()
+        .rev()
+        .zip(y.iter().rev())
+        .take(room)
+        .take_while(|(c, d)| c == d)
+        .count();
     while !b.is_char_boundary(y.len() - s) {
         s -= 1;
     }
@@ -135,7 +141,12 @@ impl PayloadTexts {
     /// Take the payload texts of `pairs` (a flat `[event, value, ...]` list about to be
     /// appended at flat position `base`): every value after `event` that is a `str` is kept
     /// here and its slot in `pairs` replaced by this store. Returns how many were taken.
-    fn absorb(slf: &Bound<'_, Self>, pairs: &Bound<'_, PyList>, base: usize, event: &Bound<'_, PyString>) -> PyResult<usize> {
+    fn absorb(
+        slf: &Bound<'_, Self>,
+        pairs: &Bound<'_, PyList>,
+        base: usize,
+        event: &Bound<'_, PyString>,
+    ) -> PyResult<usize> {
         let this = slf.get();
         let mut store = this.lock();
         let mut buf = String::new();
@@ -253,13 +264,21 @@ impl PayloadTexts {
             offset += len;
         }
         let mids = text.get(offset..).ok_or_else(bad)?.to_owned();
-        let store = Store { references, pos, head, tail, end, mids };
+        let store = Store {
+            references,
+            pos,
+            head,
+            tail,
+            end,
+            mids,
+        };
         // every text must rebuild within its bounds
         for k in 0..n {
             let r = store.references.partition_point(|r| r.first as usize <= k);
             let start = if k == 0 { 0 } else { store.end[k - 1] as usize };
             let (end, head, tail) = (store.end[k] as usize, store.head[k] as usize, store.tail[k] as usize);
-            let fits = |t: &str, a: usize, b: usize| a <= b && b <= t.len() && t.is_char_boundary(a) && t.is_char_boundary(b);
+            let fits =
+                |t: &str, a: usize, b: usize| a <= b && b <= t.len() && t.is_char_boundary(a) && t.is_char_boundary(b);
             let ok = r > 0 && fits(&store.mids, start, end) && {
                 let t = &store.references[r - 1].text;
                 head + tail <= t.len() && fits(t, head, t.len() - tail)
