@@ -459,6 +459,17 @@ class ReplayLog:
             if not self._finished:
                 self._readers.append(weakref.ref(reader))
 
+    def release(self) -> None:
+        """A reader has read all there is and waits: drop what every reader has passed now
+        rather than at the next append (the last append's events would otherwise stay until
+        the end: at a load's peak, every live response holds them)."""
+        if self._deriver is None or self._finished:
+            return
+        with self._lock:
+            flat = self._flat
+            if not self._finished and flat is not None:
+                self._drop_passed(flat)
+
     def _drop_passed(self, flat: list[Any]) -> None:
         """Replace with `DROPPED` the instant events that every live reader has passed (under
         the lock, before an append). A live 2 KB answer otherwise holds ~40 KiB of them, one

@@ -172,6 +172,7 @@ class _Cursor:
         self._index = i
         if self._log.finished and i >= len(items):
             raise StopIteration
+        self._log.release()  # read all there is: what every reader passed can go
         return WAIT
 
     def _resolve(self, pos: int) -> Any:
@@ -222,6 +223,7 @@ class _Cursor:
             self._id = eid
         if self._log.finished and i >= len(items):
             raise StopIteration
+        self._log.release()  # read all there is: what every reader passed can go
         return WAIT
 
 
