@@ -21,7 +21,53 @@ enum Val {
     /// Any other scalar (true, false, a float, a big integer).
     Other,
     Arr(Vec<Val>),
-    Obj(Vec<(String, Val)>),
+    Obj(Vec<(Key, Val)>),
+    /// An object key (only while an object is built).
+    Key(Key),
+}
+
+/// The keys a plain chunk may hold (no allocation per key); any other is `Unknown`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Id,
+    Model,
+    Created,
+    SystemFingerprint,
+    ServiceTier,
+    Obfuscation,
+    Object,
+    Usage,
+    Choices,
+    Index,
+    FinishReason,
+    Logprobs,
+    Delta,
+    Content,
+    Role,
+    Unknown,
+}
+
+impl Key {
+    fn of(text: &str) -> Key {
+        match text {
+            "id" => Key::Id,
+            "model" => Key::Model,
+            "created" => Key::Created,
+            "system_fingerprint" => Key::SystemFingerprint,
+            "service_tier" => Key::ServiceTier,
+            "obfuscation" => Key::Obfuscation,
+            "object" => Key::Object,
+            "usage" => Key::Usage,
+            "choices" => Key::Choices,
+            "index" => Key::Index,
+            "finish_reason" => Key::FinishReason,
+            "logprobs" => Key::Logprobs,
+            "delta" => Key::Delta,
+            "content" => Key::Content,
+            "role" => Key::Role,
+            _ => Key::Unknown,
+        }
+    }
 }
 
 struct Tree;
@@ -47,7 +93,8 @@ impl Build for Tree {
         Some(Val::Str(text.to_owned()))
     }
     fn key(&mut self, text: &str, _: bool) -> Option<Val> {
-        Some(Val::Str(text.to_owned()))
+        // a key no plain chunk has: give up at once (the chunk goes the full way)
+        Some(Val::Key(Some(Key::of(text)).filter(|k| *k != Key::Unknown)?))
     }
     fn array(&mut self, items: std::vec::Drain<'_, Val>) -> Option<Val> {
         Some(Val::Arr(items.collect()))
@@ -56,7 +103,7 @@ impl Build for Tree {
         Some(Val::Obj(Vec::new()))
     }
     fn insert(&mut self, object: &mut Val, key: Val, value: Val) -> Option<()> {
-        let (Val::Obj(members), Val::Str(key)) = (object, key) else {
+        let (Val::Obj(members), Val::Key(key)) = (object, key) else {
             return None;
         };
         // a later duplicate replaces the value, as in the dict Python would build
@@ -76,12 +123,12 @@ pub fn plain_chat_text(data: &str) -> Option<String> {
     };
     let mut text = None;
     for (key, value) in top {
-        match key.as_str() {
+        match key {
             // read by the adapter only while it still needs the id and model (then: no fast path)
-            "id" | "model" | "created" | "system_fingerprint" | "service_tier" | "obfuscation" => {}
-            "object" if matches!(&value, Val::Str(s) if s == "chat.completion.chunk") => {}
-            "usage" if matches!(value, Val::Null) => {}
-            "choices" => text = Some(choice_text(value)?),
+            Key::Id | Key::Model | Key::Created | Key::SystemFingerprint | Key::ServiceTier | Key::Obfuscation => {}
+            Key::Object if matches!(&value, Val::Str(s) if s == "chat.completion.chunk") => {}
+            Key::Usage if matches!(value, Val::Null) => {}
+            Key::Choices => text = Some(choice_text(value)?),
             _ => return None,
         }
     }
@@ -96,11 +143,11 @@ fn choice_text(choices: Val) -> Option<String> {
     };
     let mut text = None;
     for (key, value) in choice {
-        match key.as_str() {
-            "index" if matches!(value, Val::Int(0)) => {}
-            "finish_reason" if matches!(value, Val::Null) => {}
-            "logprobs" => {}
-            "delta" => text = Some(delta_text(value)?),
+        match key {
+            Key::Index if matches!(value, Val::Int(0)) => {}
+            Key::FinishReason if matches!(value, Val::Null) => {}
+            Key::Logprobs => {}
+            Key::Delta => text = Some(delta_text(value)?),
             _ => return None,
         }
     }
@@ -112,9 +159,9 @@ fn delta_text(delta: Val) -> Option<String> {
     let Val::Obj(delta) = delta else { return None };
     let mut text = None;
     for (key, value) in delta {
-        match (key.as_str(), value) {
-            ("content", Val::Str(s)) => text = Some(s),
-            ("role" | "index", _) => {}
+        match (key, value) {
+            (Key::Content, Val::Str(s)) => text = Some(s),
+            (Key::Role | Key::Index, _) => {}
             _ => return None,
         }
     }
