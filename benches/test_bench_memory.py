@@ -8,11 +8,12 @@
   beside 1,000 raw httpx streams (a client per stream sharing one TLS context, as instantjson's
   clients do; the body read and dropped), each in a
   child process of its own (peak RSS is per process: `ru_maxrss`), on the same mock server
-  settings in the same run, three rounds interleaved (`MEMORY_BENCH_ROUNDS`): peak RSS, wall
-  time and the child's CPU time, and the ratios of their medians. Both sides vary from round to
-  round: raw httpx's peak depends on how much each connection's read buffer held at once, and
-  the wall time on the threaded mock server, which serves 1,000 connections under one GIL (the
-  CPU time is the client's own work).
+  response in the same run, three rounds interleaved (`MEMORY_BENCH_ROUNDS`): peak RSS, wall
+  time and the child's CPU time, and the ratios of their medians. The response is
+  MockLLMServer's, recorded once and served by `_replay_server.py` (one asyncio loop in its own
+  process: MockLLMServer's thread per connection, 1,000 of them under one GIL, would set the
+  pace itself). Raw httpx's peak varies from round to round with how much each connection's
+  read buffer holds at once.
 
 Run: `pytest benches/test_bench_memory.py -s -p no:randomly` (prints the tables; the numbers
 are also in each test's `record_property`). Targets are printed, not asserted: a bench reports.
@@ -27,11 +28,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from typing import Any
 
 import anyio
 import pytest
+
+from benches._replay_server import record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -106,6 +110,8 @@ async def ours():
     async with anyio.create_task_group() as tg:
         for r in responses:
             tg.start_soon(_consume, r)
+    answer = json.loads(sys.argv[5])
+    assert all(r.get_data() == answer for r in responses), "a response differs from the answer"
 
 async def raw():
     body = {"model": "m", "messages": [{"role": "user", "content": "plan"}], "stream": True}
@@ -127,9 +133,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "cpu": usage.ru_utime 
 """
 
 
-def _child(mode: str, n: int, url: str) -> dict[str, float]:
+def _child(mode: str, n: int, url: str, answer: str) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, mode, str(n), ROOT, url],
+        [sys.executable, "-c", _CHILD, mode, str(n), ROOT, url, answer],
         capture_output=True,
         text=True,
         check=True,
@@ -149,10 +155,27 @@ def test_peak_rss_1000_concurrent(record_property: Any) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8 * n + 100), hard))
     rounds = int(os.environ.get("MEMORY_BENCH_ROUNDS", "3"))
     runs: dict[str, list[dict[str, float]]] = {"httpx": [], "instantjson": []}
-    with MockLLMServer(answer=make_answer(2_000), chunk=(1, 8), seed=1) as server:
-        for _ in range(rounds):  # interleaved: both sides see the same machine load
-            for mode in runs:
-                runs[mode].append(_child(mode, n, server.url))
+    answer = make_answer(2_000)
+    body = {"model": "m", "messages": [{"role": "user", "content": "plan"}], "stream": True}
+    with MockLLMServer(answer=answer, chunk=(1, 8), seed=1) as mock:
+        recorded = record(mock.url, json.dumps(body).encode())
+    with tempfile.NamedTemporaryFile(suffix=".http") as f:
+        f.write(recorded)
+        f.flush()
+        # MockLLMServer's response, served by one asyncio loop in a process of its own
+        with subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "benches", "_replay_server.py"), f.name],
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as server:
+            try:
+                assert server.stdout is not None
+                url = f"http://127.0.0.1:{int(server.stdout.readline())}"
+                for _ in range(rounds):  # interleaved: both sides see the same machine load
+                    for mode in runs:
+                        runs[mode].append(_child(mode, n, url, answer))
+            finally:
+                server.kill()
 
     def median(mode: str, key: str) -> float:
         return statistics.median(run[key] for run in runs[mode])
