@@ -178,3 +178,47 @@ def test_sync_callers_share_one_helper_thread() -> None:
                 t.join(5)
         assert not any(t.name == THREAD_NAME for t in threading.enumerate())
         assert server.requests == 4
+
+
+@pytest.mark.anyio
+async def test_a_view_that_waits_drops_the_instant_events_behind_it() -> None:
+    # The whole body but its end comes in one piece, then the source waits: no next append
+    # comes to drop the instant events, so the delta view that has read everything and waits
+    # must (`ReplayLog.release`). A view attached after that still gets every event, equal to
+    # a late replay's.
+    body = chat_body(json.dumps({"title": "Growth plan", "steps": [{"owner": "Ana", "step": "Ask users"}]}))
+    head, _, tail = body.rpartition(b"data: [DONE]")
+    more = anyio.Event()
+
+    async def source() -> Any:
+        yield head
+        await more.wait()
+        yield b"data: [DONE]" + tail
+
+    response = Response.from_stream(source())
+    flat = response._log.flat  # pyright: ignore[reportPrivateUsage]
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+
+            async def deltas() -> None:
+                async for _ in response.get_async_generator(type="delta"):
+                    pass
+
+            tg.start_soon(deltas)
+            while not any(v is DROPPED for v in flat[1::2]):  # noqa: ASYNC110 - polled: no event says it
+                await anyio.sleep(0.01)
+            instant = [e for e in flat[0::2] if e == "instant"]
+            assert instant and all(v is DROPPED for e, v in zip(flat[0::2], flat[1::2], strict=True) if e == "instant")
+            view = response.get_async_generator(type="instant")
+            late_view = [key("instant", e) async for e in _take(view, len(instant))]
+            more.set()
+    replay = [key("instant", e) async for e in response.get_async_generator(type="instant")]
+    assert late_view == replay[: len(instant)] and len(replay) >= len(instant)
+
+
+async def _take(view: Any, n: int) -> Any:
+    async for item in view:
+        yield item
+        n -= 1
+        if n == 0:
+            return
