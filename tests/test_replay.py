@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from instantjson._agent import Agent
-from instantjson._core import InstantParser
+from instantjson._core import InstantParser, SSEDecoder
 from instantjson._exceptions import ProviderStreamError, ReplayOverflowError, ResponseClosedError
 from instantjson._replay import ReplayLog
 from instantjson._response import Response
@@ -593,3 +593,24 @@ async def test_async_response_dropped_mid_stream_releases_its_connection() -> No
         gc.collect()
         assert await anyio.to_thread.run_sync(server.wait_idle, 5)
         assert len(server.requests) == 1
+
+
+def test_a_chat_stream_keeps_under_twenty_bytes_of_each_payload_text() -> None:
+    """README (Memory): a chat-completion chunk's text keeps under 20 bytes of its ~180, plus 16
+    bytes of offsets, in the live log's store, and each reads back as the dict it encodes."""
+    from instantjson._pipeline import Pipeline
+    from instantjson._providers.openai import ChatCompletionsAdapter
+    from tests._dribble import chat_body
+
+    steps = [{"step": f"Try {i}", "owner": "Ana"} for i in range(40)]
+    body = chat_body(json.dumps({"title": "Growth plan", "steps": steps}))
+    pipeline = Pipeline(ChatCompletionsAdapter())
+    log = ReplayLog(deriver=pipeline)
+    for i in range(0, len(body), 4096):
+        log.extend(pipeline.feed_bytes(body[i : i + 4096]))
+    store = log.flat[1]
+    texts = [f.data for f in SSEDecoder().feed(body) if f.value is not None]
+    assert len(store) == len(texts) > 100
+    assert sum(map(len, texts)) / len(texts) > 150  # the chunks are full-size
+    assert store.nbytes / len(store) < 16 + 20  # offsets, and the bytes that differ
+    assert [v for e, v in log.items if e == "original_delta"] == [json.loads(t) for t in texts]
