@@ -137,7 +137,9 @@ class Frame:
 
 @final
 class SSEDecoder:
-    """WHATWG event-stream decoder: feed network chunks, get complete frames."""
+    """WHATWG event-stream decoder: feed network chunks, get complete frames. With
+    `plain_chat=True`, a Chat Completions chunk that carries only text comes as `Frame.text`
+    (its `value` None, its dict never built): what instantjson's own pipeline uses."""
 
     def __new__(cls, *, max_frame_size: int = 16777216, plain_chat: bool = False) -> SSEDecoder: ...
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[Frame]: ...
