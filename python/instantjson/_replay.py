@@ -29,8 +29,8 @@ as that frame's JSON text, not as the dict: a chat-completion chunk's dict takes
 bytes, its text about 200, and a 2 KB answer streams 450 of them, so 1,000 live responses
 would hold 400 MB of dicts. The texts go into the log's `PayloadTexts` (Rust, `_core`), which
 keeps each text as the bytes that differ from a reference text (consecutive chunks repeat all
-their bytes but a few: a chat chunk keeps about 10 bytes and 16 bytes of columns, with no
-Python object per text); the flat list's slot holds the store, which finds the text by the
+their bytes but a few: a chat chunk keeps under 20 of its ~180 bytes, plus 16 bytes of
+columns, with no Python object per text); the flat list's slot holds the store, which finds the text by the
 slot's flat position. Every read of the log decodes a payload again (`payload()`, the core's
 `loads`): views, `items`, `last()`. Each reader therefore gets a dict of its own, equal to the
 one the adapter saw. Payloads given as objects (an SDK's chunks, a list) are logged as they are.
@@ -52,8 +52,9 @@ of about 500 KiB.
 Instant events that every reader has passed (live). While the stream runs, the log also holds
 one `InstantEvent` per text delta (about 40 KiB for a live 2 KB answer, the most of what it
 holds), kept only for a reader that might attach later. So each view's cursor registers with the
-log (`register`, a weak reference), and before each append the instant events before the lowest
-index of the live cursors are replaced by the `DROPPED` marker (with no cursor at all, every
+log (`register`, a weak reference), and before each append, and whenever a cursor has read
+everything and waits (`release`), the instant events before the lowest index of the live
+cursors are replaced by the `DROPPED` marker (with no cursor at all, every
 instant event so far: `async_get_data()` needs none). Ids and positions do not change. A reader
 that meets `DROPPED` (a view attached later, `items`) gets the events of the prefix again from
 `derived_prefix()`: the deriver run over the base events up to an append boundary past every
@@ -272,10 +273,9 @@ def _pack(payloads: list[Any], verbatim: bool) -> bytes | list[Any]:
     them back exactly (a payload source's objects that are not plain JSON values)."""
     if not payloads:
         return payloads
-    texts = payloads
-    if all(type(p) is str for p in texts):  # the usual case: the frames' own JSON texts
-        return zlib.compress(f"[{','.join(texts)}]".encode(), 1)
-    decoded = [loads(p) if type(p) is str else p for p in texts]
+    if all(type(p) is str for p in payloads):  # JSON texts only (a mixed log's)
+        return zlib.compress(f"[{','.join(payloads)}]".encode(), 1)
+    decoded = [loads(p) if type(p) is str else p for p in payloads]
     try:
         # check_circular=False: twice as fast; a cycle (only possible in given objects) raises
         # RecursionError, caught below
