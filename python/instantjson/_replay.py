@@ -224,12 +224,13 @@ class _Compact:
     def base(self) -> Iterator[Item]:
         """The base events, in order."""
         packed = self.payloads
-        # texts (decoded by each reader, as live) or values
-        payloads: Iterator[Any] = (
-            packed.texts()
-            if type(packed) is _Stored
-            else iter(loads(zlib.decompress(packed)) if isinstance(packed, bytes) else packed)
-        )
+        payloads: Iterator[Any]
+        if isinstance(packed, _Stored):
+            payloads = packed.texts()  # texts, decoded by each reader as live
+        elif isinstance(packed, bytes):
+            payloads = iter(loads(zlib.decompress(packed)))
+        else:
+            payloads = iter(packed)
         others = iter(self.others)
         text = self.text
         typecode, packed_lengths = self.lengths
