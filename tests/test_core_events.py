@@ -343,3 +343,33 @@ def test_no_events_before_the_root_and_after_done() -> None:
     assert [(e.event_type, e.path, e.value) for e in events] == [("done", "a", 1)]
     assert p.done
     assert p.feed("  \n") == []
+
+
+@pytest.mark.parametrize("keep_every", [1, 2, 3, 7, 0])
+def test_delta_values_whether_events_are_kept_or_dropped(keep_every: int) -> None:
+    """A delta's `value` is the string so far, read at any time later, whichever events of the
+    stream were kept and which were dropped right after their feed (the parser reuses a string's
+    text buffer once no event refers to it: a kept event must never see a later string's text)."""
+    text = json.dumps(
+        {"a": "first string " * 3, "b": ["x" * 40, "caf\u00e9 \u65e5\u672c " * 5, "", "y"], "c": "last " * 9},
+        ensure_ascii=False,
+    )
+    chunks = random_chunks(text, 5, max_len=4)
+    p = InstantParser()
+    kept: list[tuple[Any, str]] = []
+    so_far: dict[str, str] = {}
+    for i, chunk in enumerate(chunks):
+        events = p.feed(chunk)
+        for e in events:
+            if e.event_type == "delta":
+                so_far[e.path] = so_far.get(e.path, "") + e.delta
+                if keep_every and i % keep_every == 0:
+                    kept.append((e, so_far[e.path]))
+        del events
+    p.finish()
+    assert keep_every == 0 or len(kept) > 5
+    for event, expected in kept:
+        assert event.value == expected, event.path
+    assert so_far == {k: v for k, v in json.loads(text).items() if isinstance(v, str)} | {
+        f"b[{i}]": v for i, v in enumerate(json.loads(text)["b"]) if v
+    }

@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
 
 use crate::event::{InstantEvent, Node, NodeRef, NodeSeg, SharedText};
-use crate::shared::{lock, Cell, Shared};
+use crate::shared::{is_unique, lock, Cell, Shared};
 use crate::strings::{new_str, KeyCache};
 
 /// Which events to make.
@@ -105,6 +105,27 @@ pub struct Builder {
     untracked: bool,
     /// The events of the current call; kept between calls for its capacity.
     pub events: Vec<Py<PyAny>>,
+    /// The shared text of the last string that spanned feeds, for the next such string to reuse
+    /// once no event holds it any more (see `text_for_deltas`).
+    spare_text: Option<SharedText>,
+}
+
+/// A finished string's shared text is kept for reuse only up to this capacity (bytes), so a
+/// parser does not hold on to the buffer of one huge string.
+const MAX_SPARE_TEXT: usize = 64 * 1024;
+
+/// The shared text for a string's deltas: the spare one when nothing else holds it (the events
+/// that read it are gone), emptied, else a new one. A token stream whose events are dropped
+/// after each feed then allocates (and regrows) no buffer per string: one allocation serves
+/// every string, and its capacity is already there.
+fn text_for_deltas(spare: &mut Option<SharedText>) -> SharedText {
+    if let Some(text) = spare.take() {
+        if is_unique(&text) {
+            lock(&text).clear();
+            return text;
+        }
+    }
+    Shared::new(Cell::new(String::new()))
 }
 
 impl Builder {
@@ -118,6 +139,7 @@ impl Builder {
             keys: KeyCache::default(),
             untracked: false,
             events: Vec::new(),
+            spare_text: None,
         }
     }
 
@@ -298,7 +320,10 @@ impl<'a, 'py> PySink<'a, 'py> {
     /// A Python string for a piece of text, the input chunk itself when the text is all of it.
     fn piece(&self, text: &str) -> Bound<'py, PyString> {
         match self.input {
-            Some((chunk, obj)) if chunk == text => obj.clone(),
+            // The same bytes (a piece the core handed out from the chunk itself) or equal ones.
+            Some((chunk, obj)) if chunk.len() == text.len() && (chunk.as_ptr() == text.as_ptr() || chunk == text) => {
+                obj.clone()
+            }
             _ => new_str(self.py, text),
         }
     }
@@ -355,7 +380,8 @@ impl<'a, 'py> PySink<'a, 'py> {
     }
 
     fn string_delta_inner(&mut self, delta: &str) -> PyResult<()> {
-        let Some(open) = self.b.open.as_mut() else {
+        let b = &mut *self.b;
+        let Some(open) = b.open.as_mut() else {
             return Ok(());
         };
         if !open.slot.emit {
@@ -369,7 +395,7 @@ impl<'a, 'py> PySink<'a, 'py> {
         // text) of every string of a long answer, most of them short.
         let text = open
             .text
-            .get_or_insert_with(|| Shared::new(Cell::new(String::new())))
+            .get_or_insert_with(|| text_for_deltas(&mut b.spare_text))
             .clone();
         let len = {
             let mut t = lock(&text);
@@ -386,7 +412,15 @@ impl<'a, 'py> PySink<'a, 'py> {
 
     fn end_string_inner(&mut self, value: &str, last: &str) -> PyResult<()> {
         let py = self.py;
-        let Some(open) = self.b.open.take() else { return Ok(()) };
+        let Some(mut open) = self.b.open.take() else {
+            return Ok(());
+        };
+        if let Some(text) = open.text.take() {
+            // Kept for the next string, which reuses it if by then no event holds it.
+            if lock(&text).capacity() <= MAX_SPARE_TEXT {
+                self.b.spare_text = Some(text);
+            }
+        }
         let s = new_str(py, value);
         self.b.insert(py, open.slot.key(), s.as_any())?;
         if let (true, Some(node)) = (open.slot.emit, open.slot.node) {

@@ -30,6 +30,11 @@ mod imp {
         }
     }
 
+    /// True when `this` is the only handle (no event or node holds another).
+    pub fn is_unique<T>(this: &Shared<T>) -> bool {
+        Rc::strong_count(&this.0) == 1 && Rc::weak_count(&this.0) == 0
+    }
+
     impl<T> Clone for Shared<T> {
         fn clone(&self) -> Self {
             Shared(Rc::clone(&self.0))
@@ -60,9 +65,15 @@ mod imp {
     pub type Shared<T> = Arc<T>;
     pub type Cell<T> = Mutex<T>;
 
+    /// True when `this` is the only handle (no event or node holds another). A handle nobody
+    /// else holds cannot be cloned meanwhile, so the answer stays true while `this` is held.
+    pub fn is_unique<T>(this: &Shared<T>) -> bool {
+        Arc::strong_count(this) == 1 && Arc::weak_count(this) == 0
+    }
+
     pub fn lock<T>(cell: &Cell<T>) -> MutexGuard<'_, T> {
         cell.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-pub use imp::{lock, Cell, Shared};
+pub use imp::{is_unique, lock, Cell, Shared};
