@@ -334,9 +334,15 @@ impl InstantEvent {
         let ty = event_type(py)?.as_type_ptr();
         // SAFETY: `PyObject_New` allocates `basicsize` (= size_of::<EventObject>()) bytes for an
         // instance of our type with its header set (one reference, the type's reference taken);
-        // we initialize the rest, the event, before the object is seen. `dealloc` undoes both.
+        // a block from the free list is such an allocation whose event was dropped, and
+        // `PyObject_Init` sets its header the same way. We initialize the rest, the event, before
+        // the object is seen. `dealloc` undoes both.
         unsafe {
-            let obj = ffi::PyObject_New::<EventObject>(ty);
+            let obj = match free_list::pop() {
+                // A block of a freed event: its header is set up as `PyObject_New` would.
+                Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
+                None => ffi::PyObject_New::<EventObject>(ty),
+            };
             if obj.is_null() {
                 return Err(PyErr::fetch(py));
             }
@@ -592,13 +598,85 @@ fn run_slot<R>(failed: R, body: impl FnOnce(Python<'_>) -> PyResult<R>) -> R {
 unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     // SAFETY: `obj` is an instance of our type whose last reference is gone: its event is dropped
     // once (its references are released with plain decrefs, see `Held`; nothing in it panics),
-    // its memory goes back to `PyObject_Free` (it came from `PyObject_New`), and the reference
+    // its memory goes to the free list or back to `PyObject_Free` (it came from `PyObject_New`), and the reference
     // to the type taken at allocation is released.
     unsafe {
         let ty = ffi::Py_TYPE(obj);
         ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
-        ffi::PyObject_Free(obj.cast());
+        if !free_list::push(obj) {
+            ffi::PyObject_Free(obj.cast());
+        }
         ffi::Py_DECREF(ty.cast());
+    }
+}
+
+/// Freed event objects kept for the next events, as `CPython` does for its own small objects
+/// (floats, tuples, lists): a token stream makes and frees an event for most chunks, and a block
+/// taken from here skips the allocator twice (its `malloc` and its `free`).
+#[cfg(not(Py_GIL_DISABLED))]
+mod free_list {
+    use pyo3::ffi;
+    use std::cell::UnsafeCell;
+
+    const CAPACITY: usize = 64;
+
+    struct FreeList {
+        blocks: UnsafeCell<[*mut ffi::PyObject; CAPACITY]>,
+        len: UnsafeCell<usize>,
+    }
+
+    // SAFETY: only `push` and `pop` touch it, called from an event's `tp_dealloc` and from
+    // `into_object`, both run by threads attached to the interpreter, which the GIL serializes
+    // (this module exists only on builds with a GIL, and `PyO3` modules load in one interpreter
+    // only, so no second GIL runs beside it).
+    unsafe impl Sync for FreeList {}
+
+    static FREE: FreeList = FreeList {
+        blocks: UnsafeCell::new([std::ptr::null_mut(); CAPACITY]),
+        len: UnsafeCell::new(0),
+    };
+
+    /// A block of a freed event (memory from `PyObject_New`, of our type's size, uninitialized
+    /// as an object), if one is kept.
+    pub fn pop() -> Option<*mut ffi::PyObject> {
+        // SAFETY: see `FreeList`: no other access runs meanwhile; `len` counts the slots in use.
+        unsafe {
+            let len = &mut *FREE.len.get();
+            if *len == 0 {
+                return None;
+            }
+            *len -= 1;
+            Some((*FREE.blocks.get())[*len])
+        }
+    }
+
+    /// Keep the block of an event whose contents are dropped; false when the list is full (the
+    /// caller frees it).
+    pub fn push(block: *mut ffi::PyObject) -> bool {
+        // SAFETY: as in `pop`.
+        unsafe {
+            let len = &mut *FREE.len.get();
+            if *len == CAPACITY {
+                return false;
+            }
+            (*FREE.blocks.get())[*len] = block;
+            *len += 1;
+            true
+        }
+    }
+}
+
+/// Free-threaded builds allocate and free every event (no list shared between threads).
+#[cfg(Py_GIL_DISABLED)]
+mod free_list {
+    use pyo3::ffi;
+
+    pub fn pop() -> Option<*mut ffi::PyObject> {
+        None
+    }
+
+    pub fn push(_block: *mut ffi::PyObject) -> bool {
+        false
     }
 }
 
