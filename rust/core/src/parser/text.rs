@@ -341,6 +341,13 @@ impl Parser {
                 return Ok((j + 1, true));
             }
             if c == b'\\' {
+                // An escape whose bytes are all in this piece (most are): decoded in one step,
+                // with the same check after it as the byte-by-byte states make.
+                if let Some(next) = self.whole_escape(b, j) {
+                    i = next;
+                    self.check_string_len(self.scratch.len(), "", s, i)?;
+                    continue;
+                }
                 self.esc = Esc::Backslash;
                 i = j + 1;
                 continue;
@@ -357,6 +364,32 @@ impl Parser {
             i = j + 1;
         }
         Ok((i, false))
+    }
+
+    /// The escape at `b[j]` (a backslash) when it is complete in `b` and needs no state: a
+    /// one-letter escape, or a `\\uXXXX` outside the surrogates. Its character is appended;
+    /// returns the index after it. `None` leaves it to [`Parser::escape`] (split, surrogate,
+    /// invalid: whatever the states decide, errors and repairs included).
+    #[inline]
+    fn whole_escape(&mut self, b: &[u8], j: usize) -> Option<usize> {
+        let c = *b.get(j + 1)?;
+        if let Some(decoded) = short_escape(c) {
+            self.scratch.push(decoded);
+            return Some(j + 2);
+        }
+        if c != b'u' {
+            return None;
+        }
+        let hex = b.get(j + 2..j + 6)?;
+        let mut code: u32 = 0;
+        for &h in hex {
+            code = (code << 4) | u32::from(hex_value(h)?);
+        }
+        if (0xd800..=0xdfff).contains(&code) {
+            return None;
+        }
+        self.scratch.push(char::from_u32(code)?);
+        Some(j + 6)
     }
 
     /// One step of escape decoding at byte `i` (inside an escape).
