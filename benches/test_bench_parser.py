@@ -245,7 +245,9 @@ def test_tokens_paired_with_ijson(benchmark: Any, workload: str, rounds: int) ->
     assert result > 10
     ours = list(benchmark.stats.stats.data) if benchmark.stats else []
     n = min(len(ours), len(ijson_times))  # the warm-up round has an ijson time and no stats entry
-    pairs = sorted(i / o for i, o in zip(ijson_times[-n:], ours[-n:], strict=True) if o > 0)
+    pairs = sorted(
+        i / o for i, o in zip(ijson_times[len(ijson_times) - n :], ours[len(ours) - n :], strict=True) if o > 0
+    )
     ratio = statistics.median(pairs) if pairs else float("nan")
     benchmark.extra_info.update(
         peer=f"instantjson (vs ijson x{ratio:.2f})",
