@@ -132,7 +132,7 @@ _DELTA = st.sampled_from(
         ("content", None),
         ("content", 5),
         ("content", [{"type": "text", "text": "part"}]),
-        ("content", "caf\u00e9 \u2603 \"q\" \\ \n"),
+        ("content", 'caf\u00e9 \u2603 "q" \\ \n'),
         ("role", "assistant"),
         ("refusal", None),
         ("refusal", "no"),
@@ -192,3 +192,14 @@ def test_plain_chunks_after_an_error_frame_are_ignored() -> None:
     fast = run(body, ChatCompletionsAdapter(), [])
     assert fast == run(body, FullAdapter(), [])
     assert fast["text"] == "x" and [e[:2] for e in fast["errors"]] == [("error", "ProviderStreamError")]
+
+
+def test_an_integer_beyond_pythons_digit_limit_takes_the_full_path() -> None:
+    """A chunk whose number Python would not build (past `sys.get_int_max_str_digits()`) is
+    not plain: the full path decides, and both paths end the stream the same way."""
+    huge = json.dumps(_BASE).replace('"created": 1', '"created": ' + "9" * 5000)
+    body = f"data: {json.dumps(_BASE)}\n\ndata: {huge}\n\ndata: [DONE]\n\n".encode()
+    assert count_plain(body) == 1
+    fast = run(body, ChatCompletionsAdapter(), [])
+    assert fast == run(body, FullAdapter(), [])
+    assert fast["errors"], "the payload with the huge number should fail the stream"

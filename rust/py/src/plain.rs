@@ -84,7 +84,7 @@ impl Build for Tree {
         Some(Val::Int(value))
     }
     fn big_int(&mut self, _: &str) -> Option<Val> {
-        Some(Val::Other)
+        None // beyond i64: the full path decides (Python's digit limit may fail the payload)
     }
     fn float(&mut self, _: f64) -> Option<Val> {
         Some(Val::Other)
@@ -186,6 +186,7 @@ mod tests {
             r#"{"choices":[{"delta":{"content":"a"}}],"error":null}"#,
             r#"{"choices":[{"delta":{"content":"a"}}],"object":"error"}"#,
             r#"{"choices":[]}"#,
+            r#"{"created":123456789012345678901234567890,"choices":[{"delta":{"content":"a"}}]}"#,
             r#"{"choices":[{"delta":{"content":"a"}}],"#,
             "[1]",
         ] {
