@@ -144,6 +144,9 @@ def run_web_demo(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
+    # listening before the address is printed: a client that connects at once (a test, a script
+    # that reads the line) is queued until uvicorn accepts, not refused
+    sock.listen(2048)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     source = f"the built-in mock provider at {server.url}/v1" if server is not None else args.base_url
     out.write(f"instantjson web demo at {url}  (answers from {source}; Ctrl-C to stop)\n")
