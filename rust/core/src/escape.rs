@@ -28,3 +28,13 @@ pub(crate) fn hex_value(c: u8) -> Option<u16> {
         _ => None,
     }
 }
+
+/// The value of four hexadecimal digits (`\uXXXX`); `None` when one is not a hex digit.
+#[inline]
+pub(crate) fn hex4(h: &[u8]) -> Option<u16> {
+    let mut v = 0u16;
+    for &c in h {
+        v = (v << 4) | hex_value(c)?;
+    }
+    Some(v)
+}

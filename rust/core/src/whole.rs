@@ -9,7 +9,7 @@
 //! on the same text, which fails with the exact error (kind, position, path) or, when the
 //! consumer failed, builds the value its own way.
 
-use crate::escape::{hex_value, short_escape};
+use crate::escape::{hex4, short_escape};
 use crate::options::ParserOptions;
 use crate::utf8::validate;
 
@@ -416,14 +416,6 @@ fn digit_run(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-fn hex4(h: &[u8]) -> Option<u16> {
-    let mut v = 0u16;
-    for &c in h {
-        v = (v << 4) | hex_value(c)?;
-    }
-    Some(v)
 }
 
 /// Index of the first `"`, `\` or control character from `from` (`b.len()` if none), and whether

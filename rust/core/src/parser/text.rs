@@ -3,7 +3,7 @@
 
 use super::{Parser, State, Step};
 use crate::errors::ParseErrorKind;
-use crate::escape::{hex_value, short_escape};
+use crate::escape::{hex4, hex_value, short_escape};
 use crate::event::Sink;
 
 /// Escape handling inside a string.
@@ -380,15 +380,9 @@ impl Parser {
         if c != b'u' {
             return None;
         }
-        let hex = b.get(j + 2..j + 6)?;
-        let mut code: u32 = 0;
-        for &h in hex {
-            code = (code << 4) | u32::from(hex_value(h)?);
-        }
-        if (0xd800..=0xdfff).contains(&code) {
-            return None;
-        }
-        self.scratch.push(char::from_u32(code)?);
+        // `char::from_u32` refuses the surrogates: those take the states
+        self.scratch
+            .push(char::from_u32(u32::from(hex4(b.get(j + 2..j + 6)?)?))?);
         Some(j + 6)
     }
 
