@@ -73,25 +73,27 @@ fn index(n: usize) -> PyResult<u32> {
 impl Store {
     fn push(&mut self, text: &str, pos: u32) -> PyResult<()> {
         let k = index(self.pos.len())?;
-        // (head, tail, own bytes) against the last reference, if it shares half of the text
+        // (head, tail, own bytes) against the last reference, if it shares half of the text;
+        // else the text is the next reference: all of it is its own head
         let diff = self.references.last().and_then(|r| {
             let (p, s) = affixes(&r.text, text);
             let mid = &text[p..text.len() - s];
             (mid.len() * 2 <= text.len()).then_some((p, s, mid))
         });
-        let (head, tail, mid) = diff.unwrap_or_else(|| {
-            // the next reference: all of it is its own head
+        let (head, tail, mid) = diff.unwrap_or((text.len(), 0, ""));
+        // every number checked before anything is written: a store is never half-appended
+        let (head, tail, end) = (index(head)?, index(tail)?, index(self.mids.len() + mid.len())?);
+        if diff.is_none() {
             self.references.push(Reference {
                 first: k,
                 text: text.into(),
             });
-            (text.len(), 0, "")
-        });
+        }
         self.mids.push_str(mid);
         self.pos.push(pos);
-        self.head.push(index(head)?);
-        self.tail.push(index(tail)?);
-        self.end.push(index(self.mids.len())?);
+        self.head.push(head);
+        self.tail.push(tail);
+        self.end.push(end);
         Ok(())
     }
 
