@@ -37,6 +37,7 @@ __all__ = [
     "Meta",
     "Usage",
     "empty_usage",
+    "payload_as_text",
 ]
 
 EventName = Literal[
@@ -124,3 +125,11 @@ USAGE_KEYS: Final[tuple[str, ...]] = (
 def empty_usage() -> dict[str, int | None]:
     """A normalized usage dict with every count unknown (None)."""
     return dict.fromkeys(USAGE_KEYS)
+
+
+def payload_as_text(items: list[Item], payload: object, text: str) -> list[Item]:
+    """`items` of one frame, with its `original_delta` (the decoded `payload`, first) replaced by
+    the frame's JSON `text`: the replay log keeps payloads as text (`_replay.py`)."""
+    if items and items[0][1] is payload and items[0][0] == "original_delta":
+        items[0] = ("original_delta", text)
+    return items

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
 from ._exceptions import FramingError, ParseError, ProviderStreamError
-from ._parts import PARSE_ERROR, Item
+from ._parts import PARSE_ERROR, Item, payload_as_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -184,9 +184,7 @@ class Pipeline:
             if value is not None:
                 if isinstance(value, dict):
                     items = feed(frame.event, value)  # pyright: ignore[reportUnknownArgumentType]
-                    if items and items[0][1] is value and items[0][0] == "original_delta":
-                        items[0] = ("original_delta", frame.data)  # logged as its JSON text (_replay.py)
-                    absorb(items, out)
+                    absorb(payload_as_text(items, value, frame.data), out)
             elif (text := frame.text) is not None:  # a plain chat chunk: its text alone
                 absorb(adapter.feed_plain(frame.event, frame.data, text), out)
             elif frame.error is not None and frame.data.strip() not in adapter.markers:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .._core import loads
 from .._exceptions import ProviderStreamError, StreamIncompleteError, UnknownPayloadWarning
-from .._parts import Item, empty_usage
+from .._parts import Item, empty_usage, payload_as_text
 from .._request import DEFAULT_TIMEOUT, RequestSpec, Retries, coerce_retries
 from ._payload import as_int
 
@@ -141,10 +141,7 @@ class ProviderAdapter:
         its JSON text and the text of its delta. By default, read in full through `feed()`
         (the `original_delta` item then holds the JSON text)."""
         payload = loads(data)
-        items = self.feed(event, payload)
-        if items and items[0][1] is payload and items[0][0] == "original_delta":
-            items[0] = ("original_delta", data)  # logged as its JSON text (_replay.py)
-        return items
+        return payload_as_text(self.feed(event, payload), payload, data)
 
     # ---------------------------------------------------------------- feeding helpers
     def _text(self, text: object, items: list[Item]) -> None:
