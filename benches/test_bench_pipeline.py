@@ -11,11 +11,17 @@ Peers in the same run, same server, same answer:
   partial_mode="trailing-strings")` per chunk (what partial-JSON UIs do).
 
 The summary table (benches/conftest.py) gives each peer's ratio to instantjson; the per-chunk
-cost is in each benchmark's extra_info. Target: instantjson within 2 times the floor at both
-sizes, with a per-chunk cost that does not grow with the answer. What keeps it there: one
-pipeline step per network read rather than per HTTP chunk (`_engine.py`, `_read_http`), and a
-replay log that holds no per-item object for the cycle collector (`_replay.py`); the rest is the
-Rust frame decode (payloads to dicts), the adapter and the two views, per event.
+cost is in each benchmark's extra_info. Target: instantjson within 1.5 times the floor at both
+sizes, with a per-chunk cost that does not grow with the answer.
+What keeps it there: one pipeline step per network read rather than per HTTP chunk
+(`_engine.py`, `_read_http`), plain Chat Completions chunks recognized in Rust without a payload
+dict (`rust/py/src/plain.rs`), and a replay log that holds no per-item object for the cycle
+collector (`_replay.py`); the rest is the instant parser, the adapter and the two views, per
+event.
+
+`test_pipeline_and_log_alone` times the response's own work without the network: the recorded
+body through the pipeline into the replay log, finished, with the plain-chunk path against every
+chunk decoded and read in full.
 Run: `pytest benches/test_bench_pipeline.py -m "not heavy"` (the 100 KB SDK runs take tens of
 seconds: they are O(n^2)).
 """
@@ -32,7 +38,9 @@ import pydantic
 import pytest
 
 from instantjson._agent import Agent
-from instantjson._providers.openai import OpenAICompatible
+from instantjson._pipeline import Pipeline
+from instantjson._providers.openai import ChatCompletionsAdapter, OpenAICompatible
+from instantjson._replay import ReplayLog
 from instantjson.testing import MockLLMServer
 
 if TYPE_CHECKING:
@@ -160,3 +168,37 @@ def test_openai_create_plus_jiter(benchmark: Any, server: MockLLMServer) -> None
 
     rounds = 3 if server.size_label == "10KB" else 1  # type: ignore[attr-defined]
     assert run(benchmark, server, "openai create + jiter", main, rounds=rounds) == json.loads(server.answer)
+
+
+class _FullAdapter(ChatCompletionsAdapter):
+    """Every chunk through `feed()` and a payload dict: the path before the plain-chunk one."""
+
+    plain_chat = False
+
+
+@pytest.mark.parametrize("path", ["plain chunks", "every chunk in full"])
+def test_pipeline_and_log_alone(benchmark: Any, server: MockLLMServer, path: str) -> None:
+    """The response's own work without the network, views or event loop: the recorded body fed
+    in 16 KiB pieces through the pipeline into the replay log, then the log finished (compacted).
+    The two peers are the Chat Completions fast path (`rust/py/src/plain.rs`, `feed_plain`) and
+    every chunk decoded to a dict and read by `feed()`; `us_per_chunk` is the cost per chunk."""
+    request = {"model": "m", "messages": MESSAGES, "stream": True}
+    body = httpx.post(server.url + "/v1/chat/completions", json=request).content
+    pieces = [body[i : i + 16384] for i in range(0, len(body), 16384)]
+    adapter_class = ChatCompletionsAdapter if path == "plain chunks" else _FullAdapter
+
+    def main() -> ReplayLog:
+        pipeline = Pipeline(adapter_class())
+        log = ReplayLog(deriver=pipeline)
+        for piece in pieces:
+            log.extend(pipeline.feed_bytes(piece))
+        log.extend(pipeline.end())
+        log.finish()
+        return log
+
+    benchmark.group = f"pipeline and log alone {server.size_label}"  # type: ignore[attr-defined]
+    benchmark.extra_info["peer"] = path
+    log = benchmark.pedantic(main, rounds=10, iterations=1, warmup_rounds=1)
+    assert "".join(v for e, v in log.items if e == "delta") == server.answer  # outside the timing
+    stats = benchmark.stats.stats if hasattr(benchmark.stats, "stats") else benchmark.stats
+    benchmark.extra_info["us_per_chunk"] = round(stats.mean / len(server.pieces) * 1e6, 2)
