@@ -191,8 +191,8 @@ def test_pipeline_and_log_alone(benchmark: Any, server: MockLLMServer, path: str
         pipeline = Pipeline(adapter_class())
         log = ReplayLog(deriver=pipeline)
         for piece in pieces:
-            log.extend(pipeline.feed_bytes(piece))
-        log.extend(pipeline.end())
+            log.extend_open(pipeline.feed_bytes(piece))
+        log.extend_open(pipeline.end())
         log.finish()
         return log
 

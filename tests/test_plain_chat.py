@@ -36,7 +36,8 @@ def run(body: bytes, adapter: ChatCompletionsAdapter, cuts: list[int]) -> dict[s
         if start < cut <= len(body):
             items += pipeline.feed_bytes(body[start:cut])
             start = cut
-    items += pipeline.end()
+    flat = [*items, *pipeline.end()]  # the pipeline lays its entries flat
+    items = list(zip(flat[::2], flat[1::2], strict=True))
     readable = [
         (e, loads(v) if e == "original_delta" and isinstance(v, str) else v)
         for e, v in items
@@ -203,3 +204,30 @@ def test_an_integer_beyond_pythons_digit_limit_takes_the_full_path() -> None:
     fast = run(body, ChatCompletionsAdapter(), [])
     assert fast == run(body, FullAdapter(), [])
     assert fast["errors"], "the payload with the huge number should fail the stream"
+
+
+def test_a_run_of_plain_chunks_is_made_in_one_call_with_the_same_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first chunk (which names the id and model), the pipeline makes the entries of
+    each run of plain chunks in one Rust call (`plain_chat_entries`); a parse error in the
+    middle of a run (nesting past the parser's depth limit) is logged where the full path logs
+    it, and the rest of the run keeps its text and payloads without more instant events."""
+    import instantjson._pipeline as pipeline_module
+
+    calls: list[int] = []
+    real = pipeline_module.plain_chat_entries
+
+    def counting(frames: Any, start: int, parse: Any) -> Any:
+        result = real(frames, start, parse)
+        calls.append(result[3] - start)
+        return result
+
+    monkeypatch.setattr(pipeline_module, "plain_chat_entries", counting)
+    texts = ['{"a": [', *(["[[[[[[[[[["] * 60), '"late text"']
+    chunks = [json.dumps({**_BASE, "choices": [{"index": 0, "delta": {"content": t}}]}) for t in texts]
+    stop = json.dumps({**_BASE, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = "".join(f"data: {c}\n\n" for c in [*chunks, stop]).encode() + b"data: [DONE]\n\n"
+    fast = run(body, ChatCompletionsAdapter(), [len(body) // 2])
+    assert calls and sum(calls) == len(texts) - 1  # every chunk but the first, in runs
+    assert fast == run(body, FullAdapter(), [len(body) // 2])
+    assert [e[:2] for e in fast["errors"]] == [("_parse_error", "ParseError")]
+    assert fast["text"] == "".join(texts)

@@ -75,7 +75,7 @@ def test_log_keeps_no_object_for_the_cycle_collector_per_item() -> None:
     gc.collect()
     before = len(gc.get_objects())
     for _ in range(2000):
-        log.extend_open([("original_delta", {}), ("delta", "x"), *(("instant", e) for e in events)])
+        log.extend([("original_delta", {}), ("delta", "x"), *(("instant", e) for e in events)])
     gc.collect()
     assert len(gc.get_objects()) - before < 100
     assert len(log) == 2000 * (2 + len(events))
@@ -607,7 +607,7 @@ def test_a_chat_stream_keeps_under_twenty_bytes_of_each_payload_text() -> None:
     pipeline = Pipeline(ChatCompletionsAdapter())
     log = ReplayLog(deriver=pipeline)
     for i in range(0, len(body), 4096):
-        log.extend(pipeline.feed_bytes(body[i : i + 4096]))
+        log.extend_open(pipeline.feed_bytes(body[i : i + 4096]))
     store = log.flat[1]
     texts = [f.data for f in SSEDecoder().feed(body) if f.value is not None]
     assert len(store) == len(texts) > 100

@@ -1,7 +1,9 @@
 """Type stub for the Rust extension `instantjson._core` (hand-written; kept in step with rust/py)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, TypeAlias, final
+
+from ._exceptions import ParseError
 
 __all__ = [
     "Frame",
@@ -14,6 +16,7 @@ __all__ = [
     "build_profile",
     "loads",
     "parse_partial",
+    "plain_chat_entries",
 ]
 
 __version__: Final[str]
@@ -109,6 +112,15 @@ def loads(text: str | bytes | bytearray | memoryview, lenient: bool = False, max
 
 def parse_partial(text: str | bytes | bytearray | memoryview, lenient: bool = False, max_depth: int = 512) -> Any:
     """Feed the whole text and return `snapshot()`: the value as far as it goes."""
+
+def plain_chat_entries(
+    frames: list[Frame], start: int, parse: Callable[[str], list[InstantEvent]] | None
+) -> tuple[list[Any], list[str], ParseError | None, int]:
+    """The log entries of the run of plain Chat Completions chunks in `frames` from `start` on,
+    laid flat: `"original_delta"` and the chunk's JSON text, then for a non-empty text `"delta"`
+    and the text and `"instant"` and each event `parse(text)` returns (a `ParseError` is logged
+    as `"_parse_error"` and stops the calls). Returns the entries, the run's non-empty texts,
+    the `ParseError` (or None) and the index of the first frame after the run."""
 
 @final
 class Frame:

@@ -66,7 +66,7 @@ from ._replay import ReplayLog
 from ._sources import END, AsyncIterSource, HTTPSource, SyncIterSource
 
 if TYPE_CHECKING:
-    from ._parts import Item
+    from ._parts import Entries
     from ._pipeline import Pipeline
 
 __all__ = ["DEFAULT_DEADLINE", "Engine", "Source"]
@@ -330,7 +330,7 @@ class Engine:
             if scope is not None:
                 scope.cancel()
 
-    def _publish(self, items: list[Item]) -> bool:
+    def _publish(self, items: Entries) -> bool:
         """Append what one step made and wake the waiters; False once nothing more can go in."""
         if not items:
             return True

@@ -31,6 +31,7 @@ __all__ = [
     "END_EVENTS",
     "EVENT_NAMES",
     "FINISH_REASONS",
+    "Entries",
     "EventName",
     "FinishReason",
     "Item",
@@ -112,6 +113,10 @@ class Meta(TypedDict):
 
 Item = tuple[str, Any]
 """One log entry: `(event, value)`."""
+
+Entries = list[Any]
+"""Log entries laid flat, `[event0, value0, event1, value1, ...]`: what the pipeline makes and
+the replay log stores (no tuple per entry; see `_replay.py`)."""
 
 USAGE_KEYS: Final[tuple[str, ...]] = (
     "input_tokens",

@@ -1,10 +1,14 @@
-"""Pipeline: bytes or payloads in, normalized log items out (sans-IO, synchronous).
+"""Pipeline: bytes or payloads in, normalized log entries out (sans-IO, synchronous).
 
 One pipeline per response, driven by the response's single puller:
 
     network read --(Rust SSEDecoder/NDJSONDecoder)--> frames --(provider adapter)--> items
                                                                    |
                                each `delta` text --(InstantParser(lenient=True))--> ("instant", event)
+
+Every step returns the log entries it made laid flat, `[event0, value0, event1, value1, ...]`
+(`Entries`), the replay log's own layout: no tuple per entry is kept, and the log appends them
+in one step.
 
 The instant parser therefore runs once per response, whatever the number of consumers, and
 its events sit in the log right after the `delta` that produced them, so `type="all"` shows
@@ -15,8 +19,11 @@ goes on: the failure is logged as a private `_parse_error` item that only instan
 
 Plain Chat Completions chunks (text only, nearly every chunk of a Chat Completions stream) skip
 the payload's dict: the Rust decoder recognizes them (`rust/py/src/plain.rs`) and hands over
-their text, which `adapter.feed_plain` turns into the same items `feed` would
-(tests/test_plain_chat.py checks both paths agree on the recorded corpus and generated chunks).
+their text, which `adapter.feed_plain` turns into the same items `feed` would. Once the adapter
+makes nothing of such a chunk but its payload and text (`plain_texts_only`: after the first
+chunk named the id and model), each run of them becomes log entries in one Rust call, the
+instant parser's events included (`_core.plain_chat_entries`). tests/test_plain_chat.py checks
+that every path gives the same entries on the recorded corpus and on generated chunks.
 
 A response whose server answered a stream request with a plain JSON body (a non-streaming
 reply, or `{"error": ...}` under HTTP 200) is read whole and fed as one payload.
@@ -41,13 +48,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads
+from ._core import InstantParser, NDJSONDecoder, SSEDecoder, loads, plain_chat_entries
 from ._exceptions import FramingError, ParseError, ProviderStreamError
-from ._parts import PARSE_ERROR, Item, payload_as_text
+from ._parts import PARSE_ERROR, Entries, Item, payload_as_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from ._core import Frame
     from ._providers import ProviderAdapter
     from ._schema import CompiledOutput
     from ._typed import TypedTracker
@@ -116,7 +124,7 @@ class Pipeline:
         self._output = output
         self._abort_invalid = output.on_invalid == "abort"
 
-    def _feed_typed(self, events: list[Any], out: list[Item], final: bool = False) -> bool:
+    def _feed_typed(self, events: list[Any], out: Entries, final: bool = False) -> bool:
         """Typed output (#10): append the typed events these instant events completed (the root
         once the parser is done; `final`: after its finish()). True when an invalid value
         aborted the stream."""
@@ -127,7 +135,7 @@ class Pipeline:
         if (tracker.root_may_close or final) and not tracker.root_done and self.parser.done:
             typed += tracker.finish_root(self.parser.value)
         for event in typed:
-            out.append(("typed", event))
+            out += ("typed", event)
             if event.error is not None and self._abort_invalid:
                 if not self._replaying:  # replaying: the error items the abort made are in the log
                     self._absorb(self.adapter.fail(event.error) or [("error", event.error)], out)
@@ -142,7 +150,7 @@ class Pipeline:
         """The server sent `application/json` instead of a stream: read it whole at the end."""
         self._json_body = bytearray()
 
-    def feed_bytes(self, chunk: bytes) -> list[Item]:
+    def feed_bytes(self, chunk: bytes) -> Entries:
         """One piece of the body (over HTTP, everything one network read brought)."""
         adapter = self.adapter
         if adapter.ended:
@@ -169,9 +177,9 @@ class Pipeline:
             out += self._feed_frames(chunk[cut:])
         return out
 
-    def _feed_frames(self, chunk: bytes) -> list[Item]:
+    def _feed_frames(self, chunk: bytes) -> Entries:
         adapter = self.adapter
-        out: list[Item] = []
+        out: Entries = []
         absorb = self._absorb
         feed = adapter.feed
         try:
@@ -179,13 +187,19 @@ class Pipeline:
         except FramingError as exc:  # a frame over the size limit: the end of this stream
             absorb(adapter.fail(exc), out)
             return out
-        for frame in frames:
+        i, n = 0, len(frames)
+        while i < n:
+            frame = frames[i]
+            i += 1
             value = frame.value
             if value is not None:
                 if isinstance(value, dict):
                     items = feed(frame.event, value)  # pyright: ignore[reportUnknownArgumentType]
                     absorb(payload_as_text(items, value, frame.data), out)
             elif (text := frame.text) is not None:  # a plain chat chunk: its text alone
+                if self.typed is None and adapter.plain_texts_only:  # this one and those after, at once
+                    i = self._plain_run(frames, i - 1, out)
+                    continue
                 absorb(adapter.feed_plain(frame.event, frame.data, text), out)
             elif frame.error is not None and frame.data.strip() not in adapter.markers:
                 absorb(adapter.fail(frame.error), out)
@@ -195,16 +209,31 @@ class Pipeline:
                 break
         return out
 
-    def feed_payload(self, payload: Mapping[str, Any]) -> list[Item]:
+    def _plain_run(self, frames: list[Frame], start: int, out: Entries) -> int:
+        """The plain chat chunks of `frames` from `start` on, while the adapter makes only their
+        text of them (`plain_texts_only`): the same entries `_absorb` makes of `feed_plain()`'s
+        items, made in one Rust call (`plain_chat_entries`; tests/test_plain_chat.py compares
+        both). Returns the index of the first frame after the run."""
+        parse = self.parser.feed if self.parse_error is None else None
+        entries, texts, error, end = plain_chat_entries(frames, start, parse)
+        out += entries
+        if texts:
+            self.adapter.take_plain_texts(texts)
+            self._fed = True
+        if error is not None:
+            self.parse_error = error
+        return end
+
+    def feed_payload(self, payload: Mapping[str, Any]) -> Entries:
         """One decoded provider payload (from an SDK or a list)."""
         if self.adapter.ended:
             return []
         self.payloads_verbatim = False
-        out: list[Item] = []
+        out: Entries = []
         self._absorb(self.adapter.feed(None, payload), out)
         return out
 
-    def derive(self, base: Iterable[Item]) -> list[Item]:
+    def derive(self, base: Iterable[Item]) -> Entries:
         """The derived events again, in place among the base events (every event but
         `derived`) of a finished log: the same code as the live run (`_absorb`), with fresh
         parsers configured the same way, each fed once per item as live, so the result equals
@@ -213,15 +242,15 @@ class Pipeline:
         if self._output is not None:  # typed output (#10): the typed events come back too
             fresh.attach_output(self._output)
         fresh._replaying = True  # pyright: ignore[reportPrivateUsage]
-        out: list[Item] = []
+        out: Entries = []
         fresh._absorb(base, out)  # pyright: ignore[reportPrivateUsage]
         return out
 
-    def end(self, *, by_contract: bool = False) -> list[Item]:
+    def end(self, *, by_contract: bool = False) -> Entries:
         """The source ended. `by_contract`: it has no terminal marker (a list of payloads)."""
         if self.adapter.ended:
             return []
-        out: list[Item] = []
+        out: Entries = []
         if self._json_body is not None:
             body, self._json_body = bytes(self._json_body), None
             try:
@@ -251,9 +280,9 @@ class Pipeline:
         self._absorb(self.adapter.complete() if by_contract else self.adapter.finish(), out)
         return out
 
-    def fail(self, exc: BaseException) -> list[Item]:
+    def fail(self, exc: BaseException) -> Entries:
         """A failure outside the adapter (transport error, failed request)."""
-        out: list[Item] = []
+        out: Entries = []
         self._absorb(self.adapter.fail(exc), out)
         return out
 
@@ -262,32 +291,31 @@ class Pipeline:
         """Whether the answer carried tool calls (an answer without text is then no error)."""
         return bool(self._tools)
 
-    def _absorb(self, items: Iterable[Item], out: list[Item]) -> None:
+    def _absorb(self, items: Iterable[Item], out: Entries) -> None:
         # The hot path: per streamed chunk, usually `original_delta` then one `delta`. Items are
-        # appended as they are (no copies), the parser's events go in without an intermediate
-        # list, and the common events are tested first (a frozenset lookup for the pass-through
-        # ones costs less than a chain of comparisons).
-        append = out.append
+        # laid flat into `out` (`out += item`: no copy of the tuple kept), the parser's events go
+        # in without an intermediate list, and the common events are tested first (a frozenset
+        # lookup for the pass-through ones costs less than a chain of comparisons).
         for item in items:
             event = item[0]
             if event == "delta":
-                append(item)
+                out += item
                 self._fed = True
                 if self.parse_error is None:
                     try:
                         events = self.parser.feed(item[1])
                     except ParseError as exc:
                         self.parse_error = exc
-                        append((PARSE_ERROR, exc))
+                        out += (PARSE_ERROR, exc)
                     else:
                         for ev in events:  # usually 0 or 1: a plain loop beats a comprehension or zip
-                            append(("instant", ev))
+                            out += ("instant", ev)
                         if self.typed is not None and self._feed_typed(events, out) and not self._replaying:
                             return  # typed output (#10): aborted; the rest of this read is dropped
             elif event in _PLAIN:
-                append(item)
+                out += item
             elif event == "tool_calls":
-                append(item)
+                out += item
                 self._feed_tool(item[1], out)
             else:
                 if event == "extra" and "incomplete_tool_calls" in item[1]:
@@ -302,9 +330,9 @@ class Pipeline:
                 elif event == "error":
                     self.error = item[1]
                     self._keep_snapshot()
-                append(item)
+                out += item
 
-    def _feed_tool(self, fragment: Any, out: list[Item]) -> None:
+    def _feed_tool(self, fragment: Any, out: Entries) -> None:
         index = fragment.get("index")
         tool = self._tools.get(index)
         if tool is None:
@@ -317,9 +345,10 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out += [("instant", ev) for ev in events]
+                for ev in events:
+                    out += ("instant", ev)
 
-    def _finish_tools(self, out: list[Item]) -> None:
+    def _finish_tools(self, out: Entries) -> None:
         for tool in self._tools.values():
             if tool.failed:
                 continue
@@ -329,19 +358,21 @@ class Pipeline:
             except ParseError:
                 tool.failed = True
             else:
-                out += [("instant", ev) for ev in events]
+                for ev in events:
+                    out += ("instant", ev)
 
-    def _finish_parser(self, out: list[Item]) -> bool:
+    def _finish_parser(self, out: Entries) -> bool:
         """Finish the main parser; True when a typed output aborted the stream (#10)."""
         aborted = False
         if self.parse_error is None and self._fed:  # no text at all (a tool-call answer): data is None
             try:
                 events = self.parser.finish()
-                out += [("instant", ev) for ev in events]
+                for ev in events:
+                    out += ("instant", ev)
                 self.final_value = self.parser.value
             except ParseError as exc:
                 self.parse_error = exc
-                out.append((PARSE_ERROR, exc))
+                out += (PARSE_ERROR, exc)
             else:
                 aborted = self.typed is not None and self._feed_typed(events, out, final=True)  # typed output (#10)
         self._keep_snapshot()

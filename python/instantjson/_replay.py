@@ -79,7 +79,7 @@ from ._exceptions import ReplayOverflowError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from ._parts import Item
+    from ._parts import Entries, Item
 
 __all__ = ["DROPPED", "Deriver", "ItemsView", "ReplayLog", "payload"]
 
@@ -98,8 +98,9 @@ class Deriver(Protocol):
         JSON encodes it back exactly); False makes compaction check the round trip."""
         ...
 
-    def derive(self, base: Iterable[Item]) -> list[Item]:
-        """The base events with the derived events in place, as the live log had them."""
+    def derive(self, base: Iterable[Item]) -> Entries:
+        """The base events with the derived events in place, as the live log had them, laid
+        flat (`[event0, value0, ...]`)."""
         ...
 
 
@@ -253,7 +254,7 @@ class _Compact:
         if flat is None:
             deriver = self.deriver
             base = self.base()
-            flat = _Flat(chain.from_iterable(deriver.derive(base) if deriver is not None else base))
+            flat = _Flat(deriver.derive(base) if deriver is not None else chain.from_iterable(base))
             self._cache = weakref.ref(flat)
         return flat
 
@@ -431,13 +432,16 @@ class ReplayLog:
 
     def extend(self, items: Iterable[Item]) -> None:
         """Append items (in order). Raises `ReplayOverflowError` past `max_parts`."""
-        if not self.extend_open(items):
+        if not self.extend_open(list(chain.from_iterable(items))):
             raise RuntimeError("the replay log is finished; nothing can be appended")
 
-    def extend_open(self, items: Iterable[Item]) -> bool:
-        """`extend()` unless the log has finished (then drop the items and return False): for a
-        writer that may race with a `finish()` from another thread (a close)."""
-        pairs = list(chain.from_iterable(items))  # flattened first: the extend below is one step
+    def extend_open(self, pairs: Entries) -> bool:
+        """Append entries laid flat (`[event0, value0, ...]`, the pipeline's output; the log
+        takes the list over), unless the log has finished (then drop them and return False):
+        for a writer that may race with a `finish()` from another thread (a close). Raises
+        `ReplayOverflowError` past `max_parts`."""
+        if len(pairs) & 1:
+            raise ValueError("log entries come in (event, value) pairs")
         with self._lock:
             if self._finished:
                 return False
@@ -511,7 +515,7 @@ class ReplayLog:
         assert deriver is not None  # nothing is dropped without one
         derived = deriver.derived
         base = [(e, v) for e, v in zip(flat[0:end:2], flat[1:end:2], strict=True) if e not in derived]
-        out = _Flat(chain.from_iterable(deriver.derive(base)))
+        out = _Flat(deriver.derive(base))
         if len(out) != end:  # pragma: no cover - the derivation's contract
             raise RuntimeError("instantjson: internal error: the derived events differ from the live ones")
         self._derived = weakref.ref(out)

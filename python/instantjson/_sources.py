@@ -30,7 +30,7 @@ import anyio
 
 if TYPE_CHECKING:
     from ._client import ByteStream
-    from ._parts import Item
+    from ._parts import Entries
     from ._pipeline import Pipeline
 
 __all__ = ["END", "AsyncIterSource", "HTTPSource", "Redactor", "SyncIterSource", "feed_unit"]
@@ -41,7 +41,7 @@ END: Any = object()
 _JSON_TYPES = frozenset({"application/json", "application/problem+json"})
 
 
-def feed_unit(pipeline: Pipeline, unit: Any) -> tuple[list[Item], bool]:
+def feed_unit(pipeline: Pipeline, unit: Any) -> tuple[Entries, bool]:
     """Feed one unit; returns the items and whether it was a payload (not wire bytes)."""
     if isinstance(unit, (bytes, bytearray, memoryview)):
         return pipeline.feed_bytes(bytes(unit)), False
@@ -125,7 +125,7 @@ class HTTPSource:
         if self.stream.content_type in _JSON_TYPES:
             pipeline.use_json_body()
 
-    def feed(self, pipeline: Pipeline, chunk: Any) -> list[Item]:
+    def feed(self, pipeline: Pipeline, chunk: Any) -> Entries:
         """What the pipeline makes of body bytes (the engine reads `stream.chunks` itself, see
         `_engine._read_http`), or of the end (`END`)."""
         redactor = self._redactor
@@ -179,7 +179,7 @@ class AsyncIterSource:
         except StopAsyncIteration:
             return END
 
-    def feed(self, pipeline: Pipeline, unit: Any) -> list[Item]:
+    def feed(self, pipeline: Pipeline, unit: Any) -> Entries:
         """What the pipeline makes of a unit from `read()` (or of the end)."""
         if unit is END:
             return pipeline.end(by_contract=self._payloads)
@@ -213,7 +213,7 @@ class SyncIterSource:
         self._payloads = False
         self.opened = False
 
-    def step(self, pipeline: Pipeline) -> list[Item]:
+    def step(self, pipeline: Pipeline) -> Entries:
         if self._iterator is None:
             self._iterator = iter(self._source)
             self.opened = True

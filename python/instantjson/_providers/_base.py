@@ -143,6 +143,18 @@ class ProviderAdapter:
         payload = loads(data)
         return payload_as_text(self.feed(event, payload), payload, data)
 
+    @property
+    def plain_texts_only(self) -> bool:
+        """True while `feed_plain()` makes of a chunk exactly `("original_delta", data)` and, when
+        its text is not empty, `("delta", text)`, and changes nothing but the answer text: the
+        pipeline then makes these items for a run of plain chunks in one call
+        (`_core.plain_chat_entries`) and hands the texts to `take_plain_texts()`."""
+        return False
+
+    def take_plain_texts(self, texts: list[str]) -> None:
+        """The non-empty texts of a run of plain chunks (see `plain_texts_only`)."""
+        self.text_parts += texts
+
     # ---------------------------------------------------------------- feeding helpers
     def _text(self, text: object, items: list[Item]) -> None:
         if isinstance(text, str) and text:

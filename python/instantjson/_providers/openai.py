@@ -191,6 +191,10 @@ class ChatCompletionsAdapter(ProviderAdapter):
             return [("original_delta", data), ("delta", text)]
         return [("original_delta", data)]
 
+    @property
+    def plain_texts_only(self) -> bool:
+        return not (self._need_ids or self.ended)  # as in `feed_plain`
+
     def _sources(self, payload: Obj, items: list[Item]) -> None:
         """Perplexity's `citations` / `search_results` (repeated on every chunk): an `extra` event
         each time the list changes."""

@@ -21,6 +21,11 @@ fn class<'py>(py: Python<'py>, cell: &'py PyOnceLock<Py<PyType>>, name: &str) ->
     .map(|c| c.bind(py))
 }
 
+/// The Python class `instantjson.ParseError`.
+pub fn parse_error_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    class(py, &PARSE_ERROR, "ParseError")
+}
+
 /// Build the Python `ParseError` for a core error; `events` are the events the failing call
 /// produced before the error (kept on the exception as `.events`).
 #[cold]

@@ -24,12 +24,12 @@ use crate::strings::new_str;
 #[pyclass(frozen, module = "instantjson", name = "Frame", get_all)]
 pub struct Frame {
     event: Option<Py<PyString>>,
-    data: Py<PyString>,
+    pub(crate) data: Py<PyString>,
     id: Option<Py<PyString>>,
     retry: Option<u64>,
     value: Py<PyAny>,
     error: Option<Py<PyAny>>,
-    text: Option<Py<PyString>>,
+    pub(crate) text: Option<Py<PyString>>,
 }
 
 #[pymethods]

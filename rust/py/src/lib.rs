@@ -21,6 +21,8 @@ mod _core {
     use crate::parser::{loads, parse_partial, InstantParser};
     #[pymodule_export]
     use crate::payloads::PayloadTexts;
+    #[pymodule_export]
+    use crate::plain::plain_chat_entries;
 
     use pyo3::prelude::*;
 

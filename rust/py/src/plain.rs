@@ -12,6 +12,11 @@
 //! generated chunks).
 
 use instantjson_core::{parse_whole_str, Build, ParserOptions};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+use crate::framing::Frame;
 
 /// A JSON value, as far as the check needs it.
 enum Val {
@@ -166,6 +171,73 @@ fn delta_text(delta: Val) -> Option<String> {
         }
     }
     text
+}
+
+/// What `plain_chat_entries` returns: entries, texts, the parse error, the end of the run.
+type PlainRun<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<Bound<'py, PyAny>>, usize);
+
+/// The log entries of the run of plain chunks in `frames` from index `start` on, made in one
+/// call instead of one Python step per chunk (`Pipeline._feed_frames`, while the adapter's
+/// `plain_texts_only` holds): for each chunk `"original_delta"` and its JSON text, then, when its
+/// text is not empty, `"delta"` and the text and `"instant"` and each event `parse(text)` returns.
+/// A `ParseError` from `parse` is logged as `"_parse_error"` and `parse` is not called again.
+///
+/// Returns `(entries, texts, error, end)`: the entries laid flat, the run's non-empty texts, the
+/// `ParseError` raised in the run (or None), and the index of the first frame that is not a plain
+/// chunk (`len(frames)` when all are). Any other exception from `parse`
+/// propagates, as it would from the Python path.
+#[pyfunction]
+#[pyo3(signature = (frames, start, parse))]
+pub fn plain_chat_entries<'py>(
+    py: Python<'py>,
+    frames: &Bound<'py, PyList>,
+    start: usize,
+    parse: Option<Bound<'py, PyAny>>,
+) -> PyResult<PlainRun<'py>> {
+    let (original, delta, instant) = (
+        intern!(py, "original_delta"),
+        intern!(py, "delta"),
+        intern!(py, "instant"),
+    );
+    let mut entries: Vec<Bound<'py, PyAny>> = Vec::new();
+    let mut texts: Vec<Bound<'py, PyString>> = Vec::new();
+    let mut parse = parse;
+    let mut error = None;
+    let mut end = start;
+    while end < frames.len() {
+        let item = frames.get_item(end)?;
+        let Ok(frame) = item.cast::<Frame>() else { break };
+        let frame = frame.get();
+        let Some(chunk) = &frame.text else { break };
+        end += 1;
+        entries.push(original.clone().into_any());
+        entries.push(frame.data.bind(py).clone().into_any());
+        let chunk = chunk.bind(py);
+        if chunk.len()? == 0 {
+            continue;
+        }
+        texts.push(chunk.clone());
+        entries.push(delta.clone().into_any());
+        entries.push(chunk.clone().into_any());
+        let Some(feed) = &parse else { continue };
+        match feed.call1((chunk,)) {
+            Ok(events) => {
+                for event in events.cast::<PyList>()?.iter() {
+                    entries.push(instant.clone().into_any());
+                    entries.push(event);
+                }
+            }
+            Err(err) if err.is_instance(py, crate::errors::parse_error_class(py)?) => {
+                let value = err.into_value(py).into_bound(py).into_any();
+                entries.push(intern!(py, "_parse_error").clone().into_any());
+                entries.push(value.clone());
+                error = Some(value);
+                parse = None;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok((PyList::new(py, entries)?, PyList::new(py, texts)?, error, end))
 }
 
 #[cfg(test)]
