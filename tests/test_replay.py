@@ -15,6 +15,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from instantjson._agent import Agent
 from instantjson._core import InstantParser, SSEDecoder
@@ -614,3 +616,31 @@ def test_a_chat_stream_keeps_under_twenty_bytes_of_each_payload_text() -> None:
     assert sum(map(len, texts)) / len(texts) > 150  # the chunks are full-size
     assert store.nbytes / len(store) < 16 + 20  # offsets, and the bytes that differ
     assert [v for e, v in log.items if e == "original_delta"] == [json.loads(t) for t in texts]
+
+
+def _fresh(name: str) -> str:
+    """An equal event name that is another object (not the interned literal)."""
+    return "".join(list(name))
+
+
+_ITEM = st.one_of(
+    st.tuples(st.sampled_from(["delta", "reasoning_delta"]), st.text(max_size=300)),
+    st.tuples(st.just("original_delta"), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
+    st.tuples(st.sampled_from(["meta", "extra", "done", "tool_calls"]), st.one_of(st.none(), st.text(max_size=5))),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_ITEM, st.booleans()), max_size=60), st.sampled_from([None, 0, 7, ["x"]]))
+def test_a_compacted_log_gives_back_every_item(entries: list[Any], odd_text: Any) -> None:
+    """Compaction sorts the items by kind (`_core.sort_entries`) and `items` puts them back in
+    order: the same items, whatever the names' objects (equal names that are other objects, more
+    than the 16 the sorter remembers) and with a text delta that is not a `str` (kept as it is)."""
+    items = [((_fresh(e) if fresh else e), v) for (e, v), fresh in entries]
+    if odd_text is not None:
+        items.insert(len(items) // 2, ("delta", odd_text))
+    log = ReplayLog()
+    log.extend(items)
+    log.finish()
+    assert log._flat is None  # compacted  # pyright: ignore[reportPrivateUsage]
+    assert list(log.items) == items

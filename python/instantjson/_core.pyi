@@ -17,6 +17,7 @@ __all__ = [
     "loads",
     "parse_partial",
     "plain_chat_entries",
+    "sort_entries",
 ]
 
 __version__: Final[str]
@@ -121,6 +122,14 @@ def plain_chat_entries(
     and the text and `"instant"` and each event `parse(text)` returns (a `ParseError` is logged
     as `"_parse_error"` and stops the calls). Returns the entries, the run's non-empty texts,
     the `ParseError` (or None) and the index of the first frame after the run."""
+
+def sort_entries(
+    flat: list[Any], code_of: Callable[[str], int]
+) -> tuple[bytes, list[str] | None, tuple[str, bytes], list[Any], list[Any]]:
+    """Sort the items of a replay log's flat list by `code_of(event)` (0, 1: text deltas; 2:
+    payloads; 3: kept as they are; 255: dropped): the codes, the text deltas (None when one is not
+    a `str`) with their lengths as an `array` typecode and bytes, the payloads, and the kept
+    items laid flat."""
 
 @final
 class Frame:

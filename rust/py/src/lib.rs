@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod build;
+mod compact;
 mod errors;
 mod event;
 mod framing;
@@ -15,6 +16,8 @@ mod whole;
 
 #[pymodule(gil_used = false)]
 mod _core {
+    #[pymodule_export]
+    use crate::compact::sort_entries;
     #[pymodule_export]
     use crate::framing::{Frame, PyNdjsonDecoder, PySseDecoder};
     #[pymodule_export]

@@ -75,7 +75,12 @@ impl Key {
     }
 }
 
-struct Tree;
+/// Builds the tree. Only the strings the check reads are kept (the value of `content` and of
+/// `object`): the key just read tells, since a string value follows its key directly. Any other
+/// string is `Other`, which no check accepts where it wants a string.
+struct Tree {
+    last_key: Key,
+}
 
 impl Build for Tree {
     type Value = Val;
@@ -95,17 +100,22 @@ impl Build for Tree {
         Some(Val::Other)
     }
     fn string(&mut self, text: &str, _: bool) -> Option<Val> {
-        Some(Val::Str(text.to_owned()))
+        Some(match self.last_key {
+            Key::Content | Key::Object => Val::Str(text.to_owned()),
+            _ => Val::Other,
+        })
     }
     fn key(&mut self, text: &str, _: bool) -> Option<Val> {
         // a key no plain chunk has: give up at once (the chunk goes the full way)
-        Some(Val::Key(Some(Key::of(text)).filter(|k| *k != Key::Unknown)?))
+        let key = Some(Key::of(text)).filter(|k| *k != Key::Unknown)?;
+        self.last_key = key;
+        Some(Val::Key(key))
     }
     fn array(&mut self, items: std::vec::Drain<'_, Val>) -> Option<Val> {
         Some(Val::Arr(items.collect()))
     }
     fn object(&mut self) -> Option<Val> {
-        Some(Val::Obj(Vec::new()))
+        Some(Val::Obj(Vec::with_capacity(8))) // a chunk's objects have up to 8 members
     }
     fn insert(&mut self, object: &mut Val, key: Val, value: Val) -> Option<()> {
         let (Val::Obj(members), Val::Key(key)) = (object, key) else {
@@ -123,7 +133,8 @@ impl Build for Tree {
 /// The text of `data` when it is a plain Chat Completions chunk (see the module docs), else None.
 pub fn plain_chat_text(data: &str) -> Option<String> {
     let opts = ParserOptions::default().with_string_deltas(false);
-    let Val::Obj(top) = parse_whole_str(data, &opts, &mut Tree)? else {
+    let mut tree = Tree { last_key: Key::Unknown };
+    let Val::Obj(top) = parse_whole_str(data, &opts, &mut tree)? else {
         return None;
     };
     let mut text = None;
