@@ -14,6 +14,7 @@ __all__ = [
     "SSEDecoder",
     "__version__",
     "build_profile",
+    "collect_ready",
     "loads",
     "parse_partial",
     "plain_chat_entries",
@@ -122,6 +123,20 @@ def plain_chat_entries(
     and the text and `"instant"` and each event `parse(text)` returns (a `ParseError` is logged
     as `"_parse_error"` and stops the calls). Returns the entries, the run's non-empty texts,
     the `ParseError` (or None) and the index of the first frame after the run."""
+
+def collect_ready(
+    flat: list[Any],
+    start: int,
+    names: frozenset[str],
+    everything: bool,
+    parse_errors: bool,
+    pairs: bool,
+    dropped: object,
+) -> tuple[list[Any], int]:
+    """What a view yields from a replay log's flat list at and after `start`, up to the first
+    entry it handles itself (an error, a `_parse_error` with `parse_errors`, a selected
+    `original_delta`, a selected `dropped` value), at most 256: the values (or `(event, value)`
+    with `pairs`) in reverse order, and the index where the scan stopped."""
 
 def sort_entries(
     flat: list[Any], code_of: Callable[[str], int]

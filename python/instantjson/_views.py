@@ -3,8 +3,9 @@
 A view is a plain (async) iterator, not a generator: leaving it with `break` needs no
 `aclose()` and leaves nothing to the garbage collector. It keeps an index into the log's flat
 list `[event0, value0, event1, value1, ...]` and reads it in place (an `original_delta` logged as
-JSON text is decoded when yielded: see `_replay.py`); when it has seen everything the log holds
-it asks the engine to `advance()` (wait for more; see `_engine.py`).
+JSON text is decoded when yielded: see `_replay.py`), taking what the log holds for it in
+batches gathered in Rust (`_core.collect_ready`); when it has seen everything the log holds it
+asks the engine to `advance()` (wait for more; see `_engine.py`).
 
 Selection (`select()`): a view type is a set of event names to yield, whether to yield
 `(event, value)` pairs or bare values, and whether the instant parser's private
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 
+from ._core import collect_ready
 from ._parts import PARSE_ERROR
 from ._replay import DROPPED, ORIGINAL_DELTA, payload
 from ._typed import fold_partial  # typed output (#10)
@@ -116,6 +118,7 @@ class _Cursor:
         "_pairs",
         "_parse_errors",
         "_pending",
+        "_ready",
     )
 
     def __init__(
@@ -135,6 +138,7 @@ class _Cursor:
         self._entries = entries
         self._pending: BaseException | None = None
         self._derived: list[Any] | None = None  # the derived prefix, once a dropped event was read
+        self._ready: list[Any] = []  # values gathered but not yielded yet, the next one last
         log.register(self)
 
     def _next_ready(self) -> Any:
@@ -144,32 +148,36 @@ class _Cursor:
             return self._next_counted()
         if self._pending is not None:
             raise self._pending
+        ready = self._ready
+        if ready:
+            return ready.pop()
         items = self._items
-        names = self._names
-        i = self._index
-        n = len(items)
-        while i < n:
+        # What there is to yield now, gathered in Rust (`collect_ready`) up to the first entry
+        # that needs Python (an error, an `original_delta` to decode, a dropped instant event),
+        # which the code below handles: no Python step per entry read or skipped.
+        ready, i = collect_ready(
+            items, self._index, self._names, self._everything, self._parse_errors, self._pairs, DROPPED
+        )
+        self._index = i
+        if ready:
+            self._ready = ready
+            return ready.pop()
+        if i < len(items):
             event = items[i]
-            i += 2
+            value = items[i + 1]
+            self._index = i + 2
             if event == "error":
-                self._index = i
-                value = items[i - 1]
-                if self._pairs and (self._everything or "error" in names):
+                if self._pairs and (self._everything or "error" in self._names):
                     self._pending = value
                     return (event, value)
                 raise value
-            if event in names or (self._everything and event[0] != "_"):
-                self._index = i
-                value = items[i - 1]
-                if event == ORIGINAL_DELTA:  # logged as JSON text
-                    value = payload(event, value, i - 1)
-                elif value is DROPPED:  # an instant event every reader had passed (_replay.py)
-                    value = self._resolve(i - 1)
-                return (event, value) if self._pairs else value
-            if self._parse_errors and event == PARSE_ERROR:
-                self._index = i
-                raise items[i - 1]
-        self._index = i
+            if event == PARSE_ERROR and event not in self._names:
+                raise value
+            if event == ORIGINAL_DELTA:  # logged as JSON text
+                value = payload(event, value, i + 1)
+            elif value is DROPPED:  # an instant event every reader had passed (_replay.py)
+                value = self._resolve(i + 1)
+            return (event, value) if self._pairs else value
         if self._log.finished and i >= len(items):
             raise StopIteration
         self._log.release()  # read all there is: what every reader passed can go

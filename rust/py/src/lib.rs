@@ -10,6 +10,7 @@ mod framing;
 mod parser;
 mod payloads;
 mod plain;
+mod scan;
 mod shared;
 mod strings;
 mod whole;
@@ -26,6 +27,8 @@ mod _core {
     use crate::payloads::PayloadTexts;
     #[pymodule_export]
     use crate::plain::plain_chat_entries;
+    #[pymodule_export]
+    use crate::scan::collect_ready;
 
     use pyo3::prelude::*;
 
