@@ -161,7 +161,7 @@ impl Parser {
     pub(super) fn plain_piece<S: Sink>(&mut self, b: &[u8], is_text: bool, sink: &mut S) -> bool {
         if self.state != State::Str
             || self.opts.lenient
-            || self.esc != Esc::None
+            || !matches!(self.esc, Esc::None)
             || self.utf8_carry_len != 0
             || b.is_empty()
             || self.error.is_some()
@@ -255,7 +255,7 @@ impl Parser {
     pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
         // Fast path: the whole rest of the string is in this piece, with no escape.
-        if self.esc == Esc::None && self.scratch.is_empty() {
+        if matches!(self.esc, Esc::None) && self.scratch.is_empty() {
             let j = scan_string(b, i, self.quote);
             if j < b.len() && b[j] == self.quote && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
                 let text = &s[i..j];
@@ -322,7 +322,7 @@ impl Parser {
     pub(super) fn string_body(&mut self, s: &str, mut i: usize) -> Step<(usize, bool)> {
         let b = s.as_bytes();
         while i < b.len() {
-            if self.esc != Esc::None {
+            if !matches!(self.esc, Esc::None) {
                 i = self.escape(s, i)?;
                 self.check_string_len(self.scratch.len(), "", s, i)?;
                 continue;
