@@ -507,15 +507,14 @@ impl Parser {
         r
     }
 
+    /// Parse one piece, then count its characters (ASCII pieces take `run_ascii` where they
+    /// can: what comes here is mostly text with other characters, counted without checking).
+    #[inline]
     fn run_piece<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
         let r = self.run_inner(s, sink);
         // Bytes held back for a repair decision are counted when they are parsed.
         let s = self.hold_at.take().map_or(s, |h| &s[..h]);
-        if s.is_ascii() {
-            self.end_ascii_piece(s.len());
-        } else {
-            self.end_piece(s);
-        }
+        self.end_piece(s);
         r
     }
 

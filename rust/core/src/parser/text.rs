@@ -254,15 +254,32 @@ impl Parser {
     /// Inside a string value, from byte `i`.
     pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
-        // Fast path: the whole rest of the string is in this piece, with no escape.
-        if matches!(self.esc, Esc::None) && self.scratch.is_empty() {
+        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote.
+        if matches!(self.esc, Esc::None) {
             let j = scan_string(b, i, self.quote);
-            if j < b.len() && b[j] == self.quote && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
+            if j == b.len() {
+                // What `string_body` does with it (in either mode), without scanning it again.
+                self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+                push_text(&mut self.scratch, &s[i..j]);
+                return Ok(j);
+            }
+            if b[j] == self.quote {
                 let text = &s[i..j];
-                self.check_string_len(0, text, s, i)?;
-                sink.end_string(text, if self.opts.string_deltas { text } else { "" });
-                self.value_done();
-                return Ok(j + 1);
+                if self.scratch.is_empty() && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
+                    // The whole string in this piece: handed out from the piece itself.
+                    self.check_string_len(0, text, s, i)?;
+                    sink.end_string(text, if self.opts.string_deltas { text } else { "" });
+                    self.value_done();
+                    return Ok(j + 1);
+                }
+                if !self.opts.lenient {
+                    // The end of a string that began in an earlier piece (strict).
+                    self.check_string_len(self.scratch.len(), text, s, i)?;
+                    push_text(&mut self.scratch, text);
+                    self.end_string(sink);
+                    self.value_done();
+                    return Ok(j + 1);
+                }
             }
         }
         let (j, closed) = self.string_body(s, i)?;
