@@ -72,6 +72,20 @@ pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
     b.len()
 }
 
+/// `scan_string` a byte at a time, to test it against.
+#[cfg(test)]
+fn scan_string_bytewise(b: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        if c == quote || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
 /// `buf.push_str(text)`, with short texts (most pieces of a token stream) copied inline rather
 /// than through a `memcpy` call.
 #[inline]
@@ -521,5 +535,37 @@ impl Parser {
             self.state = State::Colon;
         }
         Ok(j)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scan_string, scan_string_bytewise};
+
+    #[test]
+    fn scan_finds_the_first_stop_byte_as_a_byte_loop_does() {
+        // Every length to 40, a stop byte (or none) at every place, after every kind of byte.
+        let fillers: [&[u8]; 4] = [b"a", "\u{e9}".as_bytes(), "\u{6570}".as_bytes(), b"\x7f"];
+        for quote in [b'"', b'\''] {
+            for stop in [b'"', b'\'', b'\\', 0u8, 0x1f, b'\n', b'a'] {
+                for filler in fillers {
+                    for len in 0..40 {
+                        for at in 0..=len {
+                            let mut b: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
+                            if at < len {
+                                b[at] = stop;
+                            }
+                            for from in [0, 1, 3].into_iter().filter(|&f| f <= len) {
+                                assert_eq!(
+                                    scan_string(&b, from, quote),
+                                    scan_string_bytewise(&b, from, quote),
+                                    "{b:?} from {from}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
