@@ -281,7 +281,13 @@ impl Parser {
             return Ok(());
         }
         self.check_feed(chunk.len())?;
-        let result = self.feed_bytes(chunk, sink);
+        let result = if self.utf8_carry_len == 0 && self.carry.is_empty() && chunk.is_ascii() {
+            // Most pieces of a model's answer: ASCII, nothing held back from the last piece.
+            // SAFETY: ASCII bytes are valid UTF-8.
+            self.run_ascii(unsafe { std::str::from_utf8_unchecked(chunk) }, sink)
+        } else {
+            self.feed_bytes(chunk, sink)
+        };
         self.end_feed(result, sink)
     }
 
@@ -294,6 +300,8 @@ impl Parser {
         let result = if self.utf8_carry_len > 0 {
             // Bytes then text: the held-back bytes can never complete.
             self.flush_bad_carry(sink).and_then(|()| self.run(chunk, sink))
+        } else if self.carry.is_empty() && chunk.is_ascii() {
+            self.run_ascii(chunk, sink)
         } else {
             self.run(chunk, sink)
         };
@@ -488,15 +496,25 @@ impl Parser {
         self.run_piece(s, sink)
     }
 
+    /// `run` for an ASCII piece when no bytes are held back (`carry` is empty): as many
+    /// characters as bytes, so the position is kept without counting.
+    #[inline]
+    fn run_ascii<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
+        let r = self.run_inner(s, sink);
+        // Bytes held back for a repair decision are counted when they are parsed.
+        let len = self.hold_at.take().unwrap_or(s.len());
+        self.end_ascii_piece(len);
+        r
+    }
+
+    /// Parse one piece, then count its characters (ASCII pieces take `run_ascii` where they
+    /// can: what comes here is mostly text with other characters, counted without checking).
+    #[inline]
     fn run_piece<S: Sink>(&mut self, s: &str, sink: &mut S) -> Step {
         let r = self.run_inner(s, sink);
         // Bytes held back for a repair decision are counted when they are parsed.
         let s = self.hold_at.take().map_or(s, |h| &s[..h]);
-        if s.is_ascii() {
-            self.end_ascii_piece(s.len());
-        } else {
-            self.end_piece(s);
-        }
+        self.end_piece(s);
         r
     }
 

@@ -103,7 +103,8 @@ pub struct Builder {
     keys: KeyCache,
     /// Leave the containers it builds untracked by the cycle collector (frame payloads).
     untracked: bool,
-    /// The events of the current call; kept between calls for its capacity.
+    /// The events of the current call (`take_list` empties it); kept between calls for its
+    /// capacity.
     pub events: Vec<Py<PyAny>>,
     /// The shared text of the last string that spanned feeds, for the next such string to reuse
     /// once no event holds it any more (see `text_for_deltas`).
@@ -290,7 +291,6 @@ pub fn big_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> 
 pub struct PySink<'a, 'py> {
     py: Python<'py>,
     b: &'a mut Builder,
-    pub events: Vec<Py<PyAny>>,
     pub error: Option<PyErr>,
     /// The chunk being fed, when it is a `str`: a delta with the same text is that same object
     /// (a token of a model's answer is most often entirely string content).
@@ -303,7 +303,6 @@ impl<'a, 'py> PySink<'a, 'py> {
     pub fn new(py: Python<'py>, b: &'a mut Builder) -> Self {
         PySink {
             py,
-            events: std::mem::take(&mut b.events),
             b,
             error: None,
             input: None,
@@ -343,7 +342,7 @@ impl<'a, 'py> PySink<'a, 'py> {
         // Not a GC type: an event refers only to values and keys the parser made, never to
         // anything that refers back to it, so the collector has no need to visit the tens of
         // thousands of events a large answer makes.
-        self.events.push(ev.into_object(self.py)?);
+        self.b.events.push(ev.into_object(self.py)?);
         Ok(())
     }
 

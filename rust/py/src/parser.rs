@@ -31,58 +31,51 @@ pub struct InstantParser {
     utf8: String,
 }
 
-/// The text of a chunk, borrowed where Python allows it.
-enum Chunk<'a> {
-    Text(std::borrow::Cow<'a, str>),
-    Bytes(&'a [u8]),
-    Owned(Vec<u8>),
-}
-
-/// A chunk's text or bytes; `buf` holds the UTF-8 of a non-ASCII `str`.
-fn chunk_of<'a>(obj: &'a Bound<'_, PyAny>, buf: &'a mut String) -> PyResult<Chunk<'a>> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Chunk::Text(utf8_of(s, buf)));
-    }
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Chunk::Bytes(b.as_bytes()));
-    }
+/// The bytes of a chunk that is neither `str` nor `bytes`: a `bytearray`, a `memoryview` or
+/// another buffer.
+fn other_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyByteArray>() {
-        return Ok(Chunk::Owned(b.to_vec()));
+        return Ok(b.to_vec());
     }
-    // memoryview and other buffers
     let b = obj.py().import("builtins")?.getattr("bytes")?.call1((obj,))?;
-    Ok(Chunk::Owned(b.cast::<PyBytes>()?.as_bytes().to_vec()))
+    Ok(b.cast::<PyBytes>()?.as_bytes().to_vec())
 }
 
 impl InstantParser {
     fn run(&mut self, py: Python<'_>, chunk: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
-        let input = chunk.map(|c| chunk_of(c, &mut self.utf8)).transpose()?;
-        let mut sink = PySink::new(py, &mut self.builder);
-        if let (Some(Chunk::Text(std::borrow::Cow::Borrowed(text))), Some(obj)) = (&input, chunk) {
-            if let Ok(obj) = obj.cast::<PyString>() {
-                sink = sink.with_input(text, obj);
+        let Self { parser, builder, utf8 } = self;
+        let mut sink = PySink::new(py, builder);
+        let result = match chunk {
+            None => parser.finish(&mut sink),
+            Some(obj) => {
+                if let Ok(s) = obj.cast::<PyString>() {
+                    let text = utf8_of(s, utf8);
+                    if let std::borrow::Cow::Borrowed(t) = text {
+                        // Deltas equal to the whole chunk are the chunk's own `str`.
+                        sink = sink.with_input(t, s);
+                    }
+                    parser.feed_str(&text, &mut sink)
+                } else if let Ok(b) = obj.cast::<PyBytes>() {
+                    parser.feed(b.as_bytes(), &mut sink)
+                } else {
+                    let owned = other_bytes(obj)?;
+                    parser.feed(&owned, &mut sink)
+                }
             }
-        }
-        let result = match &input {
-            Some(Chunk::Text(s)) => self.parser.feed_str(s, &mut sink),
-            Some(Chunk::Bytes(b)) => self.parser.feed(b, &mut sink),
-            Some(Chunk::Owned(b)) => self.parser.feed(b, &mut sink),
-            None => self.parser.finish(&mut sink),
         };
-        let PySink { mut events, error, .. } = sink;
-        let list = take_list(py, &mut events);
-        self.builder.events = events; // its capacity serves the next call
-        let events = list?;
+        let error = sink.error;
+        // The events stay in the builder's vector between calls, for its capacity.
+        let events = take_list(py, &mut builder.events)?;
         if let Some(err) = error {
             // A value that Python would not build (an integer beyond `sys.get_int_max_str_digits()`)
             // is a number too long; anything else (out of memory) stops the parser as it is.
             // Either way the parser is failed from here on, as after any error.
             if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
                 let limit = python_int_digits(py);
-                let e = self.parser.abort(ParseErrorKind::NumberTooLong(limit));
+                let e = parser.abort(ParseErrorKind::NumberTooLong(limit));
                 return Err(parse_error(py, &e, Some(events.into_any())));
             }
-            self.parser.abort(ParseErrorKind::Aborted);
+            parser.abort(ParseErrorKind::Aborted);
             return Err(err);
         }
         match result {

@@ -70,14 +70,53 @@ unsafe fn compact<'py>(py: Python<'py>, s: &str) -> Option<Bound<'py, PyString>>
 }
 
 /// Write the characters of `s` as code units of `T`, which `s`'s widest character fits.
+/// Runs of ASCII (most of a model's text, whatever its language: spaces, digits, punctuation)
+/// are widened eight bytes at a time; other characters are decoded from their UTF-8 sequence.
 ///
 /// # Safety
 /// `out` must have room for as many `T`s as `s` has characters.
 #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
-unsafe fn fill<T: TryFrom<u32> + Default>(s: &str, out: *mut T) {
-    for (i, c) in s.chars().enumerate() {
-        // SAFETY: `i` < the character count of `s`, for which the caller made room.
-        unsafe { out.add(i).write(T::try_from(u32::from(c)).unwrap_or_default()) };
+unsafe fn fill<T: TryFrom<u32> + From<u8> + Default + Copy>(s: &str, out: *mut T) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let (mut i, mut o) = (0usize, 0usize);
+    while i < n {
+        while i + 8 <= n {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&b[i..i + 8]);
+            if u64::from_ne_bytes(word) & 0x8080_8080_8080_8080 != 0 {
+                break;
+            }
+            for (k, &c) in word.iter().enumerate() {
+                // SAFETY: eight ASCII bytes are eight characters, for which the caller made room.
+                unsafe { out.add(o + k).write(T::from(c)) };
+            }
+            i += 8;
+            o += 8;
+        }
+        if i >= n {
+            break;
+        }
+        // `s` is valid UTF-8, so a lead byte is followed by its continuation bytes.
+        let lead = u32::from(b[i]);
+        let (c, len) = if lead < 0x80 {
+            (lead, 1)
+        } else if lead < 0xe0 {
+            (((lead & 0x1f) << 6) | u32::from(b[i + 1] & 0x3f), 2)
+        } else if lead < 0xf0 {
+            let c = ((lead & 0x0f) << 12) | (u32::from(b[i + 1] & 0x3f) << 6) | u32::from(b[i + 2] & 0x3f);
+            (c, 3)
+        } else {
+            let c = ((lead & 0x07) << 18)
+                | (u32::from(b[i + 1] & 0x3f) << 12)
+                | (u32::from(b[i + 2] & 0x3f) << 6)
+                | u32::from(b[i + 3] & 0x3f);
+            (c, 4)
+        };
+        // SAFETY: `o` counts the characters written so far, fewer than `s` has.
+        unsafe { out.add(o).write(T::try_from(c).unwrap_or_default()) };
+        i += len;
+        o += 1;
     }
 }
 

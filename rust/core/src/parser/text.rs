@@ -72,6 +72,20 @@ pub(super) fn scan_string(b: &[u8], from: usize, quote: u8) -> usize {
     b.len()
 }
 
+/// `scan_string` a byte at a time, to test it against.
+#[cfg(test)]
+fn scan_string_bytewise(b: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        if c == quote || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
 /// `buf.push_str(text)`, with short texts (most pieces of a token stream) copied inline rather
 /// than through a `memcpy` call.
 #[inline]
@@ -161,7 +175,7 @@ impl Parser {
     pub(super) fn plain_piece<S: Sink>(&mut self, b: &[u8], is_text: bool, sink: &mut S) -> bool {
         if self.state != State::Str
             || self.opts.lenient
-            || self.esc != Esc::None
+            || !matches!(self.esc, Esc::None)
             || self.utf8_carry_len != 0
             || b.is_empty()
             || self.error.is_some()
@@ -254,15 +268,32 @@ impl Parser {
     /// Inside a string value, from byte `i`.
     pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
-        // Fast path: the whole rest of the string is in this piece, with no escape.
-        if self.esc == Esc::None && self.scratch.is_empty() {
+        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote.
+        if matches!(self.esc, Esc::None) {
             let j = scan_string(b, i, self.quote);
-            if j < b.len() && b[j] == self.quote && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
+            if j == b.len() {
+                // What `string_body` does with it (in either mode), without scanning it again.
+                self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+                push_text(&mut self.scratch, &s[i..j]);
+                return Ok(j);
+            }
+            if b[j] == self.quote {
                 let text = &s[i..j];
-                self.check_string_len(0, text, s, i)?;
-                sink.end_string(text, if self.opts.string_deltas { text } else { "" });
-                self.value_done();
-                return Ok(j + 1);
+                if self.scratch.is_empty() && (!self.opts.lenient || self.quote_closes_now(s, i, j)) {
+                    // The whole string in this piece: handed out from the piece itself.
+                    self.check_string_len(0, text, s, i)?;
+                    sink.end_string(text, if self.opts.string_deltas { text } else { "" });
+                    self.value_done();
+                    return Ok(j + 1);
+                }
+                if !self.opts.lenient {
+                    // The end of a string that began in an earlier piece (strict).
+                    self.check_string_len(self.scratch.len(), text, s, i)?;
+                    push_text(&mut self.scratch, text);
+                    self.end_string(sink);
+                    self.value_done();
+                    return Ok(j + 1);
+                }
             }
         }
         let (j, closed) = self.string_body(s, i)?;
@@ -322,7 +353,7 @@ impl Parser {
     pub(super) fn string_body(&mut self, s: &str, mut i: usize) -> Step<(usize, bool)> {
         let b = s.as_bytes();
         while i < b.len() {
-            if self.esc != Esc::None {
+            if !matches!(self.esc, Esc::None) {
                 i = self.escape(s, i)?;
                 self.check_string_len(self.scratch.len(), "", s, i)?;
                 continue;
@@ -504,5 +535,37 @@ impl Parser {
             self.state = State::Colon;
         }
         Ok(j)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scan_string, scan_string_bytewise};
+
+    #[test]
+    fn scan_finds_the_first_stop_byte_as_a_byte_loop_does() {
+        // Every length to 40, a stop byte (or none) at every place, after every kind of byte.
+        let fillers: [&[u8]; 4] = [b"a", "\u{e9}".as_bytes(), "\u{6570}".as_bytes(), b"\x7f"];
+        for quote in [b'"', b'\''] {
+            for stop in [b'"', b'\'', b'\\', 0u8, 0x1f, b'\n', b'a'] {
+                for filler in fillers {
+                    for len in 0..40 {
+                        for at in 0..=len {
+                            let mut b: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
+                            if at < len {
+                                b[at] = stop;
+                            }
+                            for from in [0, 1, 3].into_iter().filter(|&f| f <= len) {
+                                assert_eq!(
+                                    scan_string(&b, from, quote),
+                                    scan_string_bytewise(&b, from, quote),
+                                    "{b:?} from {from}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
