@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from instantjson._core import SSEDecoder, loads
 from instantjson._pipeline import Pipeline
 from instantjson._providers.openai import ChatCompletionsAdapter
+from instantjson._schema import CompiledOutput
 from tests.providers._corpus import corpus_streams, require_corpus
 
 
@@ -216,8 +218,8 @@ def test_a_run_of_plain_chunks_is_made_in_one_call_with_the_same_entries(monkeyp
     calls: list[int] = []
     real = pipeline_module.plain_chat_entries
 
-    def counting(frames: Any, start: int, parse: Any) -> Any:
-        result = real(frames, start, parse)
+    def counting(frames: Any, start: int, *args: Any) -> Any:
+        result = real(frames, start, *args)
         calls.append(result[3] - start)
         return result
 
@@ -231,3 +233,69 @@ def test_a_run_of_plain_chunks_is_made_in_one_call_with_the_same_entries(monkeyp
     assert fast == run(body, FullAdapter(), [len(body) // 2])
     assert [e[:2] for e in fast["errors"]] == [("_parse_error", "ParseError")]
     assert fast["text"] == "".join(texts)
+
+
+# ------------------------------------------------------------------------------ typed output
+
+
+class _Step(BaseModel):
+    step: str
+    hours: int
+
+
+class _Plan(BaseModel):
+    title: str
+    steps: list[_Step]
+
+
+def _typed_run(body: bytes, adapter: ChatCompletionsAdapter, cuts: list[int], on_invalid: str) -> dict[str, Any]:
+    pipeline = Pipeline(adapter)
+    pipeline.attach_output(CompiledOutput(schema={}, instruction="", spec=_Plan, on_invalid=on_invalid))  # type: ignore[arg-type]
+    flat: list[Any] = []
+    start = 0
+    for cut in [*sorted(set(cuts)), len(body)]:
+        if start < cut <= len(body):
+            flat += pipeline.feed_bytes(body[start:cut])
+            start = cut
+    flat += pipeline.end()
+    events = flat[::2]
+    typed = [
+        (v.path, v.raw, None if v.error is None else str(v.error))
+        for e, v in zip(flat[::2], flat[1::2], strict=True)
+        if e == "typed"
+    ]
+    return {"events": events, "typed": typed, "text": adapter.text, "aborted": pipeline.error is not None}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.text(max_size=12), st.one_of(st.integers(0, 99), st.just("soon"))), max_size=4),
+    spacing=st.sampled_from(["", " ", "\n  "]),
+    trailing=st.sampled_from(["", " ", "\n"]),
+    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=8),
+    cut_every=st.integers(5, 400),
+    on_invalid=st.sampled_from(["event", "abort"]),
+)
+def test_typed_output_over_plain_chunks_equals_the_full_path(
+    steps: list[tuple[str, Any]], spacing: str, trailing: str, sizes: list[int], cut_every: int, on_invalid: str
+) -> None:
+    """With typed output, runs of plain chunks are still made in one Rust call, stopping after
+    each chunk that completes a value the tracker must validate (and, while the root may
+    close, after the chunk that closes it): the typed events, their place among the other
+    events, an abort on an invalid value ("soon" is not an int) and the text are those of the
+    full path, however the answer is cut into chunks and the body into reads."""
+    answer = json.dumps({"title": "Plan", "steps": [{"step": s, "hours": h} for s, h in steps]}, indent=None)
+    answer = answer.replace(", ", "," + spacing) + trailing
+    texts, i, k = [], 0, 0
+    while i < len(answer):
+        texts.append(answer[i : i + sizes[k % len(sizes)]])
+        i += sizes[k % len(sizes)]
+        k += 1
+    chunks = [json.dumps({**_BASE, "choices": [{"index": 0, "delta": {"content": t}}]}) for t in texts]
+    stop = json.dumps({**_BASE, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = "".join(f"data: {c}\n\n" for c in [*chunks, stop]).encode() + b"data: [DONE]\n\n"
+    cuts = list(range(cut_every, len(body), cut_every))
+    fast = _typed_run(body, ChatCompletionsAdapter(), cuts, on_invalid)
+    assert fast == _typed_run(body, FullAdapter(), cuts, on_invalid)
+    assert fast["typed"], "the root at least is validated"
+    assert fast["aborted"] == (on_invalid == "abort" and any(h == "soon" for _, h in steps))

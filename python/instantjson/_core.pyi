@@ -116,13 +116,19 @@ def parse_partial(text: str | bytes | bytearray | memoryview, lenient: bool = Fa
     """Feed the whole text and return `snapshot()`: the value as far as it goes."""
 
 def plain_chat_entries(
-    frames: list[Frame], start: int, parse: Callable[[str], list[InstantEvent]] | None
-) -> tuple[list[Any], list[str], ParseError | None, int]:
+    frames: list[Frame],
+    start: int,
+    parse: Callable[[str], list[InstantEvent]] | None,
+    typed: bool = False,
+    done_of: InstantParser | None = None,
+) -> tuple[list[Any], list[str], ParseError | None, int, list[InstantEvent] | None]:
     """The log entries of the run of plain Chat Completions chunks in `frames` from `start` on,
     laid flat: `"original_delta"` and the chunk's JSON text, then for a non-empty text `"delta"`
     and the text and `"instant"` and each event `parse(text)` returns (a `ParseError` is logged
-    as `"_parse_error"` and stops the calls). Returns the entries, the run's non-empty texts,
-    the `ParseError` (or None) and the index of the first frame after the run."""
+    as `"_parse_error"` and stops the calls). With `typed`, the run stops after a chunk whose
+    events a typed tracker must see (more than one, a complete one, or `done_of.done` true).
+    Returns the entries, the run's non-empty texts, the `ParseError` (or None), the index of
+    the first frame not taken and the events that stopped the run (or None)."""
 
 def collect_ready(
     flat: list[Any],

@@ -197,8 +197,8 @@ class Pipeline:
                     items = feed(frame.event, value)  # pyright: ignore[reportUnknownArgumentType]
                     absorb(payload_as_text(items, value, frame.data), out)
             elif (text := frame.text) is not None:  # a plain chat chunk: its text alone
-                if self.typed is None and adapter.plain_texts_only:  # this one and those after, at once
-                    i = self._plain_run(frames, i - 1, out)
+                if adapter.plain_texts_only:  # this one and those after, at once
+                    i = self._plain_run(frames, i - 1, out)  # an abort ends the adapter: no more runs
                     continue
                 absorb(adapter.feed_plain(frame.event, frame.data, text), out)
             elif frame.error is not None and frame.data.strip() not in adapter.markers:
@@ -213,15 +213,23 @@ class Pipeline:
         """The plain chat chunks of `frames` from `start` on, while the adapter makes only their
         text of them (`plain_texts_only`): the same entries `_absorb` makes of `feed_plain()`'s
         items, made in one Rust call (`plain_chat_entries`; tests/test_plain_chat.py compares
-        both). Returns the index of the first frame after the run."""
+        both). With typed output the call stops after a chunk whose events the tracker must see,
+        which `_feed_typed` gets here, as in `_absorb`. Returns the index of the first frame
+        after those taken."""
         parse = self.parser.feed if self.parse_error is None else None
-        entries, texts, error, end = plain_chat_entries(frames, start, parse)
+        typed = self.typed
+        done_of = None  # the tracker's question "is the root done?", asked in Rust (see _feed_typed)
+        if typed is not None and typed.root_may_close and not typed.root_done:
+            done_of = self.parser
+        entries, texts, error, end, stopped = plain_chat_entries(frames, start, parse, typed is not None, done_of)
         out += entries
         if texts:
             self.adapter.take_plain_texts(texts)
             self._fed = True
         if error is not None:
             self.parse_error = error
+        if stopped is not None:
+            self._feed_typed(stopped, out)
         return end
 
     def feed_payload(self, payload: Mapping[str, Any]) -> Entries:

@@ -184,8 +184,15 @@ fn delta_text(delta: Val) -> Option<String> {
     text
 }
 
-/// What `plain_chat_entries` returns: entries, texts, the parse error, the end of the run.
-type PlainRun<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<Bound<'py, PyAny>>, usize);
+/// What `plain_chat_entries` returns: entries, texts, the parse error, the end of the run, and
+/// the events that stopped it for typed output.
+type PlainRun<'py> = (
+    Bound<'py, PyList>,
+    Bound<'py, PyList>,
+    Option<Bound<'py, PyAny>>,
+    usize,
+    Option<Bound<'py, PyList>>,
+);
 
 /// The log entries of the run of plain chunks in `frames` from index `start` on, made in one
 /// call instead of one Python step per chunk (`Pipeline._feed_frames`, while the adapter's
@@ -193,17 +200,25 @@ type PlainRun<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Option<Bound<'py, 
 /// text is not empty, `"delta"` and the text and `"instant"` and each event `parse(text)` returns.
 /// A `ParseError` from `parse` is logged as `"_parse_error"` and `parse` is not called again.
 ///
-/// Returns `(entries, texts, error, end)`: the entries laid flat, the run's non-empty texts, the
-/// `ParseError` raised in the run (or None), and the index of the first frame that is not a plain
-/// chunk (`len(frames)` when all are). Any other exception from `parse`
-/// propagates, as it would from the Python path.
+/// With `typed` (typed output, #10), the run also stops after a chunk whose events the typed
+/// tracker must see: more than one, or one that is complete; and, when `done_of` is given (the
+/// parser, while the tracker says the root may close), after a chunk that left `done_of.done`
+/// true. The caller feeds those events to the tracker and goes on.
+///
+/// Returns `(entries, texts, error, end, stopped)`: the entries laid flat, the run's non-empty
+/// texts, the `ParseError` raised in the run (or None), the index of the first frame not taken
+/// (the first that is not a plain chunk, `len(frames)` when all are, or the one after the chunk
+/// that stopped the run for typed output), and that chunk's events (None when nothing stopped
+/// it). Any other exception from `parse` propagates, as it would from the Python path.
 #[pyfunction]
-#[pyo3(signature = (frames, start, parse))]
+#[pyo3(signature = (frames, start, parse, typed=false, done_of=None))]
 pub fn plain_chat_entries<'py>(
     py: Python<'py>,
     frames: &Bound<'py, PyList>,
     start: usize,
     parse: Option<Bound<'py, PyAny>>,
+    typed: bool,
+    done_of: Option<Bound<'py, PyAny>>,
 ) -> PyResult<PlainRun<'py>> {
     let (original, delta, instant) = (
         intern!(py, "original_delta"),
@@ -214,6 +229,7 @@ pub fn plain_chat_entries<'py>(
     let mut texts: Vec<Bound<'py, PyString>> = Vec::new();
     let mut parse = parse;
     let mut error = None;
+    let mut stopped = None;
     let mut end = start;
     while end < frames.len() {
         let item = frames.get_item(end)?;
@@ -233,9 +249,14 @@ pub fn plain_chat_entries<'py>(
         let Some(feed) = &parse else { continue };
         match feed.call1((chunk,)) {
             Ok(events) => {
-                for event in events.cast::<PyList>()?.iter() {
+                let events = events.cast_into::<PyList>()?;
+                for event in events.iter() {
                     entries.push(instant.clone().into_any());
                     entries.push(event);
+                }
+                if typed && typed_must_see(py, &events, done_of.as_ref())? {
+                    stopped = Some(events);
+                    break;
                 }
             }
             Err(err) if err.is_instance(py, crate::errors::parse_error_class(py)?) => {
@@ -248,7 +269,26 @@ pub fn plain_chat_entries<'py>(
             Err(err) => return Err(err),
         }
     }
-    Ok((PyList::new(py, entries)?, PyList::new(py, texts)?, error, end))
+    Ok((PyList::new(py, entries)?, PyList::new(py, texts)?, error, end, stopped))
+}
+
+/// Whether the typed tracker must see a chunk's `events` (`Pipeline._feed_typed`): more than
+/// one, one that is complete, or none or one delta that left `done_of.done` true.
+fn typed_must_see(py: Python<'_>, events: &Bound<'_, PyList>, done_of: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    match events.len() {
+        0 => {}
+        1 => {
+            let first = events.get_item(0)?;
+            if first.getattr(intern!(py, "is_complete"))?.is_truthy()? {
+                return Ok(true);
+            }
+        }
+        _ => return Ok(true),
+    }
+    match done_of {
+        Some(parser) => parser.getattr(intern!(py, "done"))?.is_truthy(),
+        None => Ok(false),
+    }
 }
 
 #[cfg(test)]
