@@ -218,7 +218,7 @@ pub fn plain_chat_entries<'py>(
     start: usize,
     parse: Option<Bound<'py, PyAny>>,
     typed: bool,
-    done_of: Option<Bound<'py, PyAny>>,
+    done_of: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<PlainRun<'py>> {
     let (original, delta, instant) = (
         intern!(py, "original_delta"),
@@ -254,7 +254,7 @@ pub fn plain_chat_entries<'py>(
                     entries.push(instant.clone().into_any());
                     entries.push(event);
                 }
-                if typed && typed_must_see(py, &events, done_of.as_ref())? {
+                if typed && typed_must_see(py, &events, done_of)? {
                     stopped = Some(events);
                     break;
                 }
