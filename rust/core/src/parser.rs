@@ -22,7 +22,7 @@ mod text;
 use position::Comment;
 use repair::StrMode;
 use scalar::{number_value, Held, Num, MAX_LITERAL};
-use text::{is_bare_key_byte, Esc};
+use text::{is_ascii_kind, is_bare_key_byte, piece_kind, Esc};
 
 /// One open container.
 #[derive(Debug, Default)]
@@ -277,11 +277,12 @@ impl Parser {
     /// calls is held back until complete. Invalid UTF-8 is an error in strict mode and U+FFFD in
     /// lenient mode.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> ParseResult<()> {
-        if self.plain_piece(chunk, false, sink) {
+        let kind = piece_kind(chunk);
+        if self.plain_piece(chunk, kind, false, sink) {
             return Ok(());
         }
         self.check_feed(chunk.len())?;
-        let result = if self.utf8_carry_len == 0 && self.carry.is_empty() && chunk.is_ascii() {
+        let result = if self.utf8_carry_len == 0 && self.carry.is_empty() && is_ascii_kind(kind) {
             // Most pieces of a model's answer: ASCII, nothing held back from the last piece.
             // SAFETY: ASCII bytes are valid UTF-8.
             self.run_ascii(unsafe { std::str::from_utf8_unchecked(chunk) }, sink)
@@ -293,14 +294,15 @@ impl Parser {
 
     /// Feed the next piece of the stream as text.
     pub fn feed_str<S: Sink>(&mut self, chunk: &str, sink: &mut S) -> ParseResult<()> {
-        if self.plain_piece(chunk.as_bytes(), true, sink) {
+        let kind = piece_kind(chunk.as_bytes());
+        if self.plain_piece(chunk.as_bytes(), kind, true, sink) {
             return Ok(());
         }
         self.check_feed(chunk.len())?;
         let result = if self.utf8_carry_len > 0 {
             // Bytes then text: the held-back bytes can never complete.
             self.flush_bad_carry(sink).and_then(|()| self.run(chunk, sink))
-        } else if self.carry.is_empty() && chunk.is_ascii() {
+        } else if self.carry.is_empty() && is_ascii_kind(kind) {
             self.run_ascii(chunk, sink)
         } else {
             self.run(chunk, sink)
