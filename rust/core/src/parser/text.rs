@@ -170,20 +170,26 @@ fn word_kind(w: u64) -> u8 {
 
 /// [`STOP`] and [`HIGH`] of the bytes of `b`, or-ed together. A piece of up to 16 bytes (a
 /// model's token) is read as one or two words, without a loop whose length depends on the
-/// piece: a piece of up to 8 bytes is gathered byte by byte into a word, the last byte
-/// repeated to fill it (a repeated byte changes neither answer).
+/// piece: a piece of up to 8 bytes is gathered into a word from overlapping loads (a byte
+/// read twice changes neither answer).
 #[inline]
 pub(super) fn piece_kind(b: &[u8]) -> u8 {
     let n = b.len();
     if n == 0 {
         return 0;
     }
+    if n == 1 {
+        return word_kind(lanes(b[0]));
+    }
     if n <= 8 {
-        let last = n - 1;
-        let mut w = 0u64;
-        for k in 0..8 {
-            w |= u64::from(b[k.min(last)]) << (8 * k);
-        }
+        // Four two-byte loads at 0, 2, 4 and n - 2, the middle two clamped to n - 2: they cover
+        // the piece (overlapping where it is short), with no branch on its length.
+        let last = n - 2;
+        let pair = |at: usize| -> u64 {
+            // SAFETY: `at <= n - 2`, so both bytes read are in `b`.
+            u64::from(unsafe { b.as_ptr().add(at).cast::<u16>().read_unaligned() })
+        };
+        let w = pair(0) | (pair(2.min(last)) << 16) | (pair(4.min(last)) << 32) | (pair(last) << 48);
         return word_kind(w);
     }
     if n <= 16 {
