@@ -86,6 +86,23 @@ enum State {
     Finished,
 }
 
+impl State {
+    /// Between tokens: the states `structural` takes a byte in.
+    #[inline]
+    fn is_between_tokens(self) -> bool {
+        matches!(
+            self,
+            State::BeforeRoot
+                | State::Value
+                | State::ArrayFirst
+                | State::ObjectFirst
+                | State::ObjectNext
+                | State::Colon
+                | State::AfterValue
+        )
+    }
+}
+
 /// The incremental parser. See the crate docs for an example.
 #[derive(Debug)]
 pub struct Parser {
@@ -528,7 +545,22 @@ impl Parser {
             i = 3; // a byte order mark at the very start of the stream
         }
         while i < b.len() {
-            match self.state {
+            // The two commonest cases first, as plain tests (a `match` over every state is an
+            // indirect jump, mispredicted at the start of most token-sized pieces).
+            let state = self.state;
+            if state == State::Str {
+                i = self.string_value(s, i, sink)?;
+                continue;
+            }
+            if state.is_between_tokens() {
+                i = self.skip_ws(s, i)?;
+                if i >= b.len() {
+                    break;
+                }
+                i = self.structural(s, i, sink)?;
+                continue;
+            }
+            match state {
                 State::Str => i = self.string_value(s, i, sink)?,
                 State::Key => i = self.string_key(s, i)?,
                 State::Number => i = self.number(s, i, sink)?,
