@@ -22,7 +22,7 @@ mod text;
 use position::Comment;
 use repair::StrMode;
 use scalar::{number_value, Held, Num, MAX_LITERAL};
-use text::{is_bare_key_byte, Esc};
+use text::{is_ascii_kind, is_bare_key_byte, piece_kind, Esc};
 
 /// One open container.
 #[derive(Debug, Default)]
@@ -84,6 +84,23 @@ enum State {
     AfterRoot,
     /// `finish()` was called.
     Finished,
+}
+
+impl State {
+    /// Between tokens: the states `structural` takes a byte in.
+    #[inline]
+    fn is_between_tokens(self) -> bool {
+        matches!(
+            self,
+            State::BeforeRoot
+                | State::Value
+                | State::ArrayFirst
+                | State::ObjectFirst
+                | State::ObjectNext
+                | State::Colon
+                | State::AfterValue
+        )
+    }
 }
 
 /// The incremental parser. See the crate docs for an example.
@@ -277,11 +294,12 @@ impl Parser {
     /// calls is held back until complete. Invalid UTF-8 is an error in strict mode and U+FFFD in
     /// lenient mode.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> ParseResult<()> {
-        if self.plain_piece(chunk, false, sink) {
+        let kind = piece_kind(chunk);
+        if self.plain_piece(chunk, kind, false, sink) {
             return Ok(());
         }
         self.check_feed(chunk.len())?;
-        let result = if self.utf8_carry_len == 0 && self.carry.is_empty() && chunk.is_ascii() {
+        let result = if self.utf8_carry_len == 0 && self.carry.is_empty() && is_ascii_kind(kind) {
             // Most pieces of a model's answer: ASCII, nothing held back from the last piece.
             // SAFETY: ASCII bytes are valid UTF-8.
             self.run_ascii(unsafe { std::str::from_utf8_unchecked(chunk) }, sink)
@@ -293,14 +311,15 @@ impl Parser {
 
     /// Feed the next piece of the stream as text.
     pub fn feed_str<S: Sink>(&mut self, chunk: &str, sink: &mut S) -> ParseResult<()> {
-        if self.plain_piece(chunk.as_bytes(), true, sink) {
+        let kind = piece_kind(chunk.as_bytes());
+        if self.plain_piece(chunk.as_bytes(), kind, true, sink) {
             return Ok(());
         }
         self.check_feed(chunk.len())?;
         let result = if self.utf8_carry_len > 0 {
             // Bytes then text: the held-back bytes can never complete.
             self.flush_bad_carry(sink).and_then(|()| self.run(chunk, sink))
-        } else if self.carry.is_empty() && chunk.is_ascii() {
+        } else if self.carry.is_empty() && is_ascii_kind(kind) {
             self.run_ascii(chunk, sink)
         } else {
             self.run(chunk, sink)
@@ -526,7 +545,22 @@ impl Parser {
             i = 3; // a byte order mark at the very start of the stream
         }
         while i < b.len() {
-            match self.state {
+            // The two commonest cases first, as plain tests (a `match` over every state is an
+            // indirect jump, mispredicted at the start of most token-sized pieces).
+            let state = self.state;
+            if state == State::Str {
+                i = self.string_value(s, i, sink)?;
+                continue;
+            }
+            if state.is_between_tokens() {
+                i = self.skip_ws(s, i)?;
+                if i >= b.len() {
+                    break;
+                }
+                i = self.structural(s, i, sink)?;
+                continue;
+            }
+            match state {
                 State::Str => i = self.string_value(s, i, sink)?,
                 State::Key => i = self.string_key(s, i)?,
                 State::Number => i = self.number(s, i, sink)?,
