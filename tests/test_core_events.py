@@ -14,8 +14,11 @@ Then `paths=` filtering and `deltas=False`, and a few targeted cases.
 
 from __future__ import annotations
 
+import gc
 import json
+import random
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -373,3 +376,63 @@ def test_delta_values_whether_events_are_kept_or_dropped(keep_every: int) -> Non
     assert so_far == {k: v for k, v in json.loads(text).items() if isinstance(v, str)} | {
         f"b[{i}]": v for i, v in enumerate(json.loads(text)["b"]) if v
     }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_list_feed_returned_never_changes_while_anyone_holds_it(seed: int) -> None:
+    """`feed()` refills a list it returned before once nobody else holds it (so a token costs
+    no list allocation). A list the caller keeps, as a name, inside another object, through an
+    iterator not yet read, or after changing it, keeps exactly what it had; and every call's
+    events are those of a parser whose lists are all kept."""
+    rng = random.Random(seed)
+    text = CORPUS[seed % len(CORPUS)][1]
+    chunks = random_chunks(text, seed, max_len=4)
+    expected = run_chunks(InstantParser(), chunks).per_feed
+    p = InstantParser()
+    kept: list[tuple[list[Any], list[Any]]] = []
+    iterators: list[tuple[Any, list[Any]]] = []
+    held = None
+    for i, chunk in enumerate(chunks):
+        events = p.feed(chunk)
+        assert [(e.event_type, e.path, e.value) for e in events] == [
+            (e.event_type, e.path, e.value) for e in expected[i]
+        ]
+        fate = rng.random()
+        if fate < 0.15:
+            kept.append((events, list(events)))
+        elif fate < 0.2:
+            events.append(i)
+            kept.append((events, list(events)))
+        elif fate < 0.25:
+            events.extend(range(20))
+            kept.append((events, list(events)))
+        elif fate < 0.3:
+            iterators.append((iter(events), list(events)))
+        elif fate < 0.5:
+            held = events  # held until a later chunk replaces it
+        del events
+    p.finish()
+    assert held is not None or chunks
+    assert len(kept) > 3
+    for lst, items in kept:
+        assert len(lst) == len(items)
+        assert all(a is b for a, b in zip(lst, items, strict=True))
+    for it, items in iterators:
+        assert all(a is b for a, b in zip(it, items, strict=True))
+
+
+def test_a_list_given_back_holding_the_parser_is_collected() -> None:
+    """The parser keeps the lists it may refill; one the caller filled with a reference back to
+    the parser and dropped is a cycle that the cycle collector frees."""
+
+    class Marker:
+        pass
+
+    p = InstantParser()
+    events = p.feed('{"a": "x')
+    marker = Marker()
+    gone = weakref.ref(marker)
+    events += [p, marker]
+    del events, marker, p
+    gc.collect()
+    assert gone() is None

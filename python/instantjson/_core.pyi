@@ -83,7 +83,11 @@ class InstantParser:
         max_input_size: int | None = 67108864,
     ) -> InstantParser: ...
     def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[InstantEvent]:
-        """Parse the next piece of the stream and return the events it completed."""
+        """Parse the next piece of the stream and return the events it completed.
+
+        Once nothing else holds a returned list, a later call may refill that same list object
+        (no allocation per token); a list that is kept never changes.
+        """
     def finish(self) -> list[InstantEvent]:
         """Mark the end of input. Strict: an open value is a ParseError. Lenient: it is completed."""
     def snapshot(self) -> Any:

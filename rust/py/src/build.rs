@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 use pyo3::IntoPyObjectExt;
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::event::{InstantEvent, Node, NodeRef, NodeSeg, SharedText};
 use crate::shared::{is_unique, lock, Cell, Shared};
@@ -526,6 +527,92 @@ pub fn take_list<'py>(py: Python<'py>, events: &mut Vec<Py<PyAny>>) -> PyResult<
             }
         }
         Ok(Bound::from_owned_ptr(py, list).cast_into_unchecked())
+    }
+}
+
+/// Lists of events `feed()` handed out, refilled for a later call once nobody else holds them,
+/// as Python's own `zip` and `dict.items()` iterators reuse their result tuple: a token-sized
+/// chunk then costs no list allocation and release. Two, because `events = p.feed(chunk)` in a
+/// loop still holds the previous list while the next call runs. Only lists of up to
+/// `RING_ITEMS` events are kept (what they hold stays alive until they are refilled or the
+/// parser goes), and none on a build where the reference count or the list's layout is not
+/// ours to read.
+#[derive(Default)]
+pub struct ListRing {
+    slots: [Option<Py<PyList>>; 2],
+}
+
+const RING_ITEMS: usize = 8;
+
+impl ListRing {
+    /// The events as a list (see `take_list`), a refilled one when one is free.
+    pub fn take<'py>(&mut self, py: Python<'py>, events: &mut Vec<Py<PyAny>>) -> PyResult<Bound<'py, PyList>> {
+        #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
+        for list in self.slots.iter().flatten() {
+            if let Some(list) = refill(py, list, events) {
+                return Ok(list);
+            }
+        }
+        let list = take_list(py, events)?;
+        if list.len() <= RING_ITEMS {
+            self.slots[1] = self.slots[0].replace(list.clone().unbind());
+        }
+        Ok(list)
+    }
+
+    /// Let the lists (and the events they hold) go.
+    pub fn clear(&mut self) {
+        self.slots = [None, None];
+    }
+
+    /// For the cycle collector: a caller may put anything in a list it was given, even the
+    /// parser, and drop it; the ring then holds the only reference to that cycle.
+    pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for list in &self.slots {
+            visit.call(list)?;
+        }
+        Ok(())
+    }
+}
+
+/// `list` refilled with `events` when nobody but the ring holds it and its room suffices.
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
+fn refill<'py>(py: Python<'py>, list: &Py<PyList>, events: &mut Vec<Py<PyAny>>) -> Option<Bound<'py, PyList>> {
+    use pyo3::ffi;
+    let ptr = list.as_ptr();
+    // SAFETY: `ptr` is a live list (the ring holds it) and the GIL is held. With a reference
+    // count of 1, the ring's is the only reference: no Python code can see the list while it is
+    // refilled. Its first `allocated` slots are writable; the first `Py_SIZE` hold references
+    // it owns, which are taken out (to be released once the list is consistent again) before
+    // the new ones, owned and handed over by `into_ptr`, are written; then the size is set.
+    unsafe {
+        if ffi::Py_REFCNT(ptr) != 1 {
+            return None;
+        }
+        let raw = ptr.cast::<ffi::PyListObject>();
+        let n = events.len();
+        if (*raw).allocated < n as ffi::Py_ssize_t {
+            return None;
+        }
+        // The caller may have added items; a list grown past what is kept is let go.
+        let old_len = ffi::Py_SIZE(ptr) as usize;
+        if old_len > RING_ITEMS {
+            return None;
+        }
+        let mut old: [*mut ffi::PyObject; RING_ITEMS] = [std::ptr::null_mut(); RING_ITEMS];
+        let items = (*raw).ob_item;
+        for (i, slot) in old.iter_mut().enumerate().take(old_len) {
+            *slot = *items.add(i);
+        }
+        for (i, ev) in events.drain(..).enumerate() {
+            *items.add(i) = ev.into_ptr();
+        }
+        (*raw.cast::<ffi::PyVarObject>()).ob_size = n as ffi::Py_ssize_t;
+        let out = Bound::from_borrowed_ptr(py, ptr).cast_into_unchecked();
+        for item in &old[..old_len] {
+            ffi::Py_DECREF(*item);
+        }
+        Some(out)
     }
 }
 

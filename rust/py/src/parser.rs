@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use instantjson_core::{ParseErrorKind, Parser, ParserOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
+use pyo3::{PyTraverseError, PyVisit};
 
-use crate::build::{prefix_seg, take_list, Builder, Emit, PySink};
+use crate::build::{prefix_seg, Builder, Emit, ListRing, PySink};
 use crate::errors::parse_error;
 use crate::event::{Node, NodeSeg};
 use crate::strings::utf8_of;
@@ -29,6 +30,8 @@ pub struct InstantParser {
     builder: Builder,
     /// The UTF-8 of the last non-ASCII `str` chunk (reused).
     utf8: String,
+    /// The lists `feed()` returned, to refill (see `ListRing`).
+    lists: ListRing,
 }
 
 /// The bytes of a chunk that is neither `str` nor `bytes`: a `bytearray`, a `memoryview` or
@@ -43,7 +46,12 @@ fn other_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 
 impl InstantParser {
     fn run(&mut self, py: Python<'_>, chunk: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
-        let Self { parser, builder, utf8 } = self;
+        let Self {
+            parser,
+            builder,
+            utf8,
+            lists,
+        } = self;
         let mut sink = PySink::new(py, builder);
         let result = match chunk {
             None => parser.finish(&mut sink),
@@ -65,7 +73,11 @@ impl InstantParser {
         };
         let error = sink.error;
         // The events stay in the builder's vector between calls, for its capacity.
-        let events = take_list(py, &mut builder.events)?;
+        let events = lists.take(py, &mut builder.events)?;
+        if chunk.is_none() || error.is_some() || result.is_err() {
+            // No more lists to hand out: the parser has ended or failed.
+            lists.clear();
+        }
         if let Some(err) = error {
             // A value that Python would not build (an integer beyond `sys.get_int_max_str_digits()`)
             // is a number too long; anything else (out of memory) stops the parser as it is.
@@ -132,12 +144,15 @@ impl InstantParser {
             parser: Parser::new(opts),
             builder: Builder::new(emit, root.clone()),
             utf8: String::new(),
+            lists: ListRing::default(),
         })
     }
 
     /// Parse the next piece of the stream; returns the events it completed, in document order.
     /// Raises `ParseError` for input that can never be valid (its `.events` holds the events of
     /// this call before the error); a failed parser raises the same error on every later call.
+    /// The list is the caller's: once nothing else holds it, a later call may refill the same
+    /// list object (no allocation per token), but a list that is kept never changes.
     fn feed(&mut self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<Py<PyList>> {
         self.run(py, Some(chunk))
     }
@@ -204,6 +219,14 @@ impl InstantParser {
         self.parser.options().lenient
     }
 
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.lists.traverse(&visit)
+    }
+
+    fn __clear__(&mut self) {
+        self.lists.clear();
+    }
+
     fn __repr__(&self) -> String {
         let o = self.parser.options();
         format!(
@@ -243,5 +266,6 @@ pub fn quiet_parser(lenient: bool, max_depth: usize) -> InstantParser {
         parser: Parser::new(options(lenient, max_depth, false)),
         builder: Builder::new(Emit::Nothing, Node::new(None, NodeSeg::Root)),
         utf8: String::new(),
+        lists: ListRing::default(),
     }
 }
