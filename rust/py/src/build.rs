@@ -581,38 +581,32 @@ fn refill<'py>(py: Python<'py>, list: &Py<PyList>, events: &mut Vec<Py<PyAny>>) 
     use pyo3::ffi;
     let ptr = list.as_ptr();
     // SAFETY: `ptr` is a live list (the ring holds it) and the GIL is held. With a reference
-    // count of 1, the ring's is the only reference: no Python code can see the list while it is
-    // refilled. Its first `allocated` slots are writable; the first `Py_SIZE` hold references
-    // it owns, which are taken out (to be released once the list is consistent again) before
-    // the new ones, owned and handed over by `into_ptr`, are written; then the size is set.
+    // count of 1, the ring's is the only reference: no Python code can reach the list while it
+    // is refilled. Its size is set to 0 before the references its first `Py_SIZE` slots own are
+    // released (a release may run code, even the cycle collector, which then sees an empty
+    // list); then its first `n` slots (`allocated` are writable) take the events' references,
+    // moved out of `events` (`Py` is a transparent non-null object pointer; the vector's length
+    // is set to 0 so that they are not released twice), and the size is set to `n`.
     unsafe {
         if ffi::Py_REFCNT(ptr) != 1 {
             return None;
         }
         let raw = ptr.cast::<ffi::PyListObject>();
         let n = events.len();
-        if (*raw).allocated < n as ffi::Py_ssize_t {
+        // The caller may have added items: one grown past what is kept is let go.
+        let old_len = ffi::Py_SIZE(ptr);
+        if (*raw).allocated < n as ffi::Py_ssize_t || old_len > RING_ITEMS as ffi::Py_ssize_t {
             return None;
         }
-        // The caller may have added items; a list grown past what is kept is let go.
-        let old_len = ffi::Py_SIZE(ptr) as usize;
-        if old_len > RING_ITEMS {
-            return None;
+        let size = &raw mut (*raw.cast::<ffi::PyVarObject>()).ob_size;
+        *size = 0;
+        for i in 0..old_len {
+            ffi::Py_DECREF(*(*raw).ob_item.offset(i));
         }
-        let mut old: [*mut ffi::PyObject; RING_ITEMS] = [std::ptr::null_mut(); RING_ITEMS];
-        let items = (*raw).ob_item;
-        for (i, slot) in old.iter_mut().enumerate().take(old_len) {
-            *slot = *items.add(i);
-        }
-        for (i, ev) in events.drain(..).enumerate() {
-            *items.add(i) = ev.into_ptr();
-        }
-        (*raw.cast::<ffi::PyVarObject>()).ob_size = n as ffi::Py_ssize_t;
-        let out = Bound::from_borrowed_ptr(py, ptr).cast_into_unchecked();
-        for item in &old[..old_len] {
-            ffi::Py_DECREF(*item);
-        }
-        Some(out)
+        std::ptr::copy_nonoverlapping(events.as_ptr().cast::<*mut ffi::PyObject>(), (*raw).ob_item, n);
+        events.set_len(0);
+        *size = n as ffi::Py_ssize_t;
+        Some(Bound::from_borrowed_ptr(py, ptr).cast_into_unchecked())
     }
 }
 
