@@ -548,16 +548,21 @@ impl ListRing {
     /// The events as a list (see `take_list`), a refilled one when one is free.
     pub fn take<'py>(&mut self, py: Python<'py>, events: &mut Vec<Py<PyAny>>) -> PyResult<Bound<'py, PyList>> {
         #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
-        for list in self.slots.iter().flatten() {
-            if let Some(list) = refill(py, list, events) {
-                return Ok(list);
+        {
+            for list in self.slots.iter().flatten() {
+                if let Some(list) = refill(py, list, events) {
+                    return Ok(list);
+                }
             }
+            let list = take_list(py, events)?;
+            if list.len() <= RING_ITEMS {
+                self.slots[1] = self.slots[0].replace(list.clone().unbind());
+            }
+            Ok(list)
         }
-        let list = take_list(py, events)?;
-        if list.len() <= RING_ITEMS {
-            self.slots[1] = self.slots[0].replace(list.clone().unbind());
-        }
-        Ok(list)
+        // Nothing to refill here: the lists are not kept.
+        #[cfg(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED))]
+        take_list(py, events)
     }
 
     /// Let the lists (and the events they hold) go.
