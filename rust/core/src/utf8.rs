@@ -32,8 +32,130 @@ pub fn sequence_len(lead: u8) -> usize {
 #[inline]
 pub fn validate(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
     if bytes.len() < 64 {
-        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+        validate_short(bytes)
     } else {
         simdutf8::compat::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+    }
+}
+
+/// `validate` for a short input (a model's token): a byte loop that checks each sequence as the
+/// standard library's does (the same valid prefix and error length), inlined, without its
+/// word-at-a-time ASCII path, whose alignment work a piece of a few bytes never gets to use.
+#[inline]
+fn validate_short(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
+    let n = bytes.len();
+    let mut i = 0;
+    while i < n {
+        let c = bytes[i];
+        if c < 0x80 {
+            i += 1;
+            continue;
+        }
+        let len = sequence_len(c);
+        if len == 0 {
+            return Err((i, Some(1)));
+        }
+        // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+        let (lo, hi) = match c {
+            0xe0 => (0xa0, 0xbf),
+            0xed => (0x80, 0x9f),
+            0xf0 => (0x90, 0xbf),
+            0xf4 => (0x80, 0x8f),
+            _ => (0x80, 0xbf),
+        };
+        let Some(&c1) = bytes.get(i + 1) else {
+            return Err((i, None));
+        };
+        if c1 < lo || c1 > hi {
+            return Err((i, Some(1)));
+        }
+        for k in 2..len {
+            let Some(&ck) = bytes.get(i + k) else {
+                return Err((i, None));
+            };
+            if ck & 0xc0 != 0x80 {
+                return Err((i, Some(k)));
+            }
+        }
+        i += len;
+    }
+    // SAFETY: every sequence in `bytes` was checked above as the standard library checks it
+    // (lead byte, second byte's range, continuation bytes), so `bytes` is valid UTF-8; the test
+    // `short_validation_agrees_with_std` compares the two on every input of up to four bytes.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_short;
+
+    fn std_answer(b: &[u8]) -> Result<&str, (usize, Option<usize>)> {
+        std::str::from_utf8(b).map_err(|e| (e.valid_up_to(), e.error_len()))
+    }
+
+    #[test]
+    fn short_validation_agrees_with_std() {
+        // Every input of up to three bytes, and every four-byte input from bytes that matter
+        // (each boundary of the lead and continuation ranges, and ASCII).
+        let mut b = Vec::new();
+        for len in 0..=3u32 {
+            for x in 0..(1u32 << (8 * len)) {
+                b.clear();
+                b.extend((0..len).map(|k| (x >> (8 * k)) as u8));
+                assert_eq!(validate_short(&b), std_answer(&b), "{b:x?}");
+            }
+        }
+        let edges: Vec<u8> = vec![
+            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee,
+            0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+        ];
+        for &p in &edges {
+            for &q in &edges {
+                for &r in &edges {
+                    for &s in &edges {
+                        for &t in &[0x41u8, 0x80, 0xe9] {
+                            let b = [p, q, r, s, t];
+                            for len in 4..=5 {
+                                assert_eq!(validate_short(&b[..len]), std_answer(&b[..len]), "{b:x?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_validation_agrees_with_std_on_longer_mixes() {
+        // Inputs of up to 63 bytes built from whole characters, cut characters and stray bytes.
+        let parts: [&[u8]; 12] = [
+            b"a",
+            b" ",
+            "\u{e9}".as_bytes(),
+            "\u{6570}".as_bytes(),
+            "\u{1f680}".as_bytes(),
+            b"\xe6\x95",
+            b"\xf0\x9f",
+            b"\xf0\x9f\x9a",
+            b"\x80",
+            b"\xed\xa0\x80",
+            b"\xc0\xaf",
+            b"\xf4\x90\x80\x80",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut b = Vec::new();
+        for _ in 0..200_000 {
+            b.clear();
+            while b.len() < 60 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 9 == 0 {
+                    break;
+                }
+                b.extend_from_slice(parts[(x >> 32) as usize % parts.len()]);
+            }
+            assert_eq!(validate_short(&b), std_answer(&b), "{b:x?}");
+        }
     }
 }
