@@ -552,6 +552,10 @@ impl Parser {
                 i = self.string_value(s, i, sink)?;
                 continue;
             }
+            if state == State::Key {
+                i = self.key_text(s, i)?;
+                continue;
+            }
             if state.is_between_tokens() {
                 i = self.skip_ws(s, i)?;
                 if i >= b.len() {

@@ -316,17 +316,44 @@ impl Parser {
             frame.key.clear();
             push_text(&mut frame.key, &s[i + 1..j]);
         }
-        let mut k = j + 1;
+        Ok(self.after_key(b, j + 1))
+    }
+
+    /// Inside a key, from byte `i`: text to the end of the piece, or to the closing quote (and
+    /// the `:` right after it, as `quick_key` takes it), from one scan; escapes take `string_key`.
+    #[inline]
+    pub(super) fn key_text(&mut self, s: &str, i: usize) -> Step<usize> {
+        let b = s.as_bytes();
+        if matches!(self.esc, Esc::None) {
+            let j = scan_string(b, i, self.quote);
+            if j == b.len() || b[j] == self.quote {
+                self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+                push_text(&mut self.scratch, &s[i..j]);
+                if j == b.len() {
+                    return Ok(j);
+                }
+                self.take_key();
+                return Ok(self.after_key(b, j + 1));
+            }
+        }
+        self.string_key(s, i)
+    }
+
+    /// After a key's closing quote, at byte `k`: its `:` when only spaces come before it in
+    /// this piece, else the state that expects it.
+    #[inline]
+    fn after_key(&mut self, b: &[u8], mut k: usize) -> usize {
+        let after_quote = k;
         while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
             k += 1;
         }
         if k < b.len() && b[k] == b':' {
             self.state = State::Value;
             self.after_comma = false;
-            return Ok(k + 1);
+            return k + 1;
         }
         self.state = State::Colon;
-        Ok(j + 1)
+        after_quote
     }
 
     pub(super) fn begin_key(&mut self, quote: u8, i: usize) -> usize {
