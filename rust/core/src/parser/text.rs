@@ -376,8 +376,18 @@ impl Parser {
     }
 
     /// Inside a string value, from byte `i`.
-    pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
+    pub(super) fn string_value<S: Sink>(&mut self, s: &str, mut i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
+        if !matches!(self.esc, Esc::None) {
+            // An escape split at the end of the last piece, finished here (most are).
+            if let Some(next) = self.resume_escape(b, i) {
+                self.check_string_len(self.scratch.len(), "", s, next)?;
+                i = next;
+                if i == b.len() {
+                    return Ok(i);
+                }
+            }
+        }
         // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote.
         if matches!(self.esc, Esc::None) {
             let j = scan_string(b, i, self.quote);
@@ -525,6 +535,40 @@ impl Parser {
         self.scratch
             .push(char::from_u32(u32::from(hex4(b.get(j + 2..j + 6)?)?))?);
         Some(j + 6)
+    }
+
+    /// The rest of an escape begun in an earlier piece, from byte `i`, when it is all in `b` and
+    /// needs no more state: the letter of a one-letter escape, or the rest of a `\\uXXXX` outside
+    /// the surrogates. Its character is appended; returns the index after it. `None` leaves it to
+    /// [`Parser::escape`], a byte at a time.
+    #[inline]
+    fn resume_escape(&mut self, b: &[u8], i: usize) -> Option<usize> {
+        let (from, digits, code) = match self.esc {
+            Esc::Backslash => {
+                let c = *b.get(i)?;
+                if let Some(decoded) = short_escape(c) {
+                    self.scratch.push(decoded);
+                    self.esc = Esc::None;
+                    return Some(i + 1);
+                }
+                if c != b'u' {
+                    return None;
+                }
+                (i + 1, 0, 0)
+            }
+            Esc::Unicode {
+                digits,
+                code,
+                high: None,
+            } => (i, usize::from(digits), u32::from(code)),
+            _ => return None,
+        };
+        let need = 4 - digits;
+        let rest = u32::from(hex4(b.get(from..from + need)?)?);
+        // `char::from_u32` refuses the surrogates: those take the states
+        self.scratch.push(char::from_u32((code << (4 * need)) | rest)?);
+        self.esc = Esc::None;
+        Some(from + need)
     }
 
     /// One step of escape decoding at byte `i` (inside an escape).
