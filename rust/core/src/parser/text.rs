@@ -388,8 +388,9 @@ impl Parser {
                 }
             }
         }
-        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote.
-        if matches!(self.esc, Esc::None) {
+        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote,
+        // with the escapes whose bytes are all in the piece decoded on the way.
+        while matches!(self.esc, Esc::None) {
             let j = scan_string(b, i, self.quote);
             if j == b.len() {
                 // What `string_body` does with it (in either mode), without scanning it again.
@@ -414,7 +415,18 @@ impl Parser {
                     self.value_done();
                     return Ok(j + 1);
                 }
+                break;
             }
+            // A backslash or a control character: the text before it is taken here (as
+            // `string_body` would take it, without scanning it again).
+            self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+            push_text(&mut self.scratch, &s[i..j]);
+            i = j;
+            let Some(next) = (if b[j] == b'\\' { self.whole_escape(b, j) } else { None }) else {
+                break;
+            };
+            self.check_string_len(self.scratch.len(), "", s, next)?;
+            i = next;
         }
         let (j, closed) = self.string_body(s, i)?;
         if closed {
