@@ -26,6 +26,20 @@ pub fn sequence_len(lead: u8) -> usize {
     }
 }
 
+/// `dst[..src.len()].copy_from_slice(src)` for at most four bytes (a split character's), without
+/// the `memcpy` call a copy of a length known only at run time becomes: the first, the two
+/// middle and the last byte (some the same byte) cover every length up to four.
+#[inline]
+pub fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n > 0 {
+        dst[0] = src[0];
+        dst[(n - 1) / 2] = src[(n - 1) / 2];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
 /// Checks `bytes` as UTF-8: `Ok` for valid text, else the length of the valid prefix and the
 /// length of the invalid sequence after it (`None`: the input ends inside a sequence). A model's
 /// token (up to 16 bytes) is run through a small automaton, which costs a few cycles a byte
@@ -194,7 +208,20 @@ fn validate_short(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{validate_dfa, validate_short};
+    use super::{copy_short, validate_dfa, validate_short};
+
+    #[test]
+    fn copy_short_copies_every_length() {
+        for n in 0..=4 {
+            for at in 0..=4 - n {
+                let src: Vec<u8> = (1..=n as u8).collect();
+                let (mut got, mut want) = ([0xee_u8; 4], [0xee_u8; 4]);
+                copy_short(&mut got[at..], &src);
+                want[at..at + n].copy_from_slice(&src);
+                assert_eq!(got, want, "{n} bytes at {at}");
+            }
+        }
+    }
 
     fn std_answer(b: &[u8]) -> Result<&str, (usize, Option<usize>)> {
         std::str::from_utf8(b).map_err(|e| (e.valid_up_to(), e.error_len()))

@@ -264,8 +264,8 @@ impl Parser {
             if is_text || len <= n || rest.len() < len - n {
                 return false;
             }
-            head[..n].copy_from_slice(&self.utf8_carry[..n]);
-            head[n..len].copy_from_slice(&rest[..len - n]);
+            head = self.utf8_carry;
+            crate::utf8::copy_short(&mut head[n..], &rest[..len - n]);
             if crate::utf8::validate(&head[..len]).is_err() {
                 return false;
             }
@@ -294,7 +294,7 @@ impl Parser {
             });
         }
         push_text(&mut self.scratch, text);
-        self.utf8_carry[..tail.len()].copy_from_slice(tail);
+        crate::utf8::copy_short(&mut self.utf8_carry, tail);
         self.utf8_carry_len = tail.len();
         if self.opts.string_deltas && self.scratch.len() > self.emitted {
             sink.string_delta(&self.scratch[self.emitted..]);
