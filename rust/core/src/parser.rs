@@ -9,7 +9,7 @@
 use crate::errors::{ParseError, ParseErrorKind, ParseResult};
 use crate::event::{Repairs, Seg, Sink};
 use crate::options::ParserOptions;
-use crate::utf8::{sequence_len, validate};
+use crate::utf8::{copy_short, sequence_len, validate};
 
 mod lenient;
 mod lookahead;
@@ -367,8 +367,8 @@ impl Parser {
             let n = self.utf8_carry_len;
             let take = rest.len().min(4);
             let mut buf = [0u8; 8];
-            buf[..n].copy_from_slice(&self.utf8_carry[..n]);
-            buf[n..n + take].copy_from_slice(&rest[..take]);
+            buf[..4].copy_from_slice(&self.utf8_carry);
+            copy_short(&mut buf[n..], &rest[..take]);
             let total = n + take;
             let bad = match validate(&buf[..total]) {
                 Ok(_) | Err((1.., _)) => None,
@@ -421,7 +421,7 @@ impl Parser {
                         rest = &rest[valid + bad..];
                     } else {
                         let tail = &rest[valid..];
-                        self.utf8_carry[..tail.len()].copy_from_slice(tail);
+                        copy_short(&mut self.utf8_carry, tail);
                         self.utf8_carry_len = tail.len();
                         return Ok(());
                     }
@@ -550,6 +550,10 @@ impl Parser {
             let state = self.state;
             if state == State::Str {
                 i = self.string_value(s, i, sink)?;
+                continue;
+            }
+            if state == State::Key {
+                i = self.key_text(s, i)?;
                 continue;
             }
             if state.is_between_tokens() {

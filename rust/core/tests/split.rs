@@ -224,3 +224,42 @@ proptest! {
         prop_assert_eq!(merge_deltas(&bytewise), merge_deltas(&whole), "input {:?}", text);
     }
 }
+
+/// Escapes and keys cut at every place (two and three pieces), with every string-length limit
+/// that bites inside them, strict and lenient: the same events and the same error as one feed
+/// (the escape finished at the start of the next piece, the key taken to its `:` in one step).
+#[test]
+fn escapes_and_keys_cut_anywhere() {
+    let bodies: [&[u8]; 5] = [
+        br#"{"k\u00e9y": "a\u00e9\n\"b\ud83d\ude00c\/", "x\ty" : "\u20ac\\"}"#,
+        br#"["\uD83D\uDE00", "\ud83d x", "\u00", "\q", "caf\u00e9"]"#,
+        br#"{"a":"\n","b" :"\u0041\u0042", "\"": ["\\\\"]}"#,
+        "{\"kéy\": \"é\\u00e9é\", \"é\": \"\\r\"}".as_bytes(),
+        br#"{"k": "\u12G4", "j": 1}"#,
+    ];
+    for body in bodies {
+        for lenient in [false, true] {
+            for limit in [None, Some(0), Some(1), Some(2), Some(3), Some(4), Some(6), Some(8)] {
+                let opts = ParserOptions::default()
+                    .with_lenient(lenient)
+                    .with_max_string_len(limit);
+                let (whole, err) = dump_chunks(body, &[], opts.clone());
+                let whole = merge_deltas(&whole);
+                for a in 1..body.len() {
+                    for b in a..body.len() {
+                        let (split, e) = dump_chunks(body, &[a, b], opts.clone());
+                        assert_eq!(
+                            e,
+                            err,
+                            "{:?} cut at {a} and {b}, {opts:?}",
+                            String::from_utf8_lossy(body)
+                        );
+                        if err.is_none() {
+                            assert_eq!(merge_deltas(&split), whole, "{body:?} cut at {a} and {b}, {opts:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

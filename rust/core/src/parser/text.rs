@@ -264,8 +264,8 @@ impl Parser {
             if is_text || len <= n || rest.len() < len - n {
                 return false;
             }
-            head[..n].copy_from_slice(&self.utf8_carry[..n]);
-            head[n..len].copy_from_slice(&rest[..len - n]);
+            head = self.utf8_carry;
+            crate::utf8::copy_short(&mut head[n..], &rest[..len - n]);
             if crate::utf8::validate(&head[..len]).is_err() {
                 return false;
             }
@@ -294,7 +294,7 @@ impl Parser {
             });
         }
         push_text(&mut self.scratch, text);
-        self.utf8_carry[..tail.len()].copy_from_slice(tail);
+        crate::utf8::copy_short(&mut self.utf8_carry, tail);
         self.utf8_carry_len = tail.len();
         if self.opts.string_deltas && self.scratch.len() > self.emitted {
             sink.string_delta(&self.scratch[self.emitted..]);
@@ -316,17 +316,44 @@ impl Parser {
             frame.key.clear();
             push_text(&mut frame.key, &s[i + 1..j]);
         }
-        let mut k = j + 1;
+        Ok(self.after_key(b, j + 1))
+    }
+
+    /// Inside a key, from byte `i`: text to the end of the piece, or to the closing quote (and
+    /// the `:` right after it, as `quick_key` takes it), from one scan; escapes take `string_key`.
+    #[inline]
+    pub(super) fn key_text(&mut self, s: &str, i: usize) -> Step<usize> {
+        let b = s.as_bytes();
+        if matches!(self.esc, Esc::None) {
+            let j = scan_string(b, i, self.quote);
+            if j == b.len() || b[j] == self.quote {
+                self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+                push_text(&mut self.scratch, &s[i..j]);
+                if j == b.len() {
+                    return Ok(j);
+                }
+                self.take_key();
+                return Ok(self.after_key(b, j + 1));
+            }
+        }
+        self.string_key(s, i)
+    }
+
+    /// After a key's closing quote, at byte `k`: its `:` when only spaces come before it in
+    /// this piece, else the state that expects it.
+    #[inline]
+    fn after_key(&mut self, b: &[u8], mut k: usize) -> usize {
+        let after_quote = k;
         while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
             k += 1;
         }
         if k < b.len() && b[k] == b':' {
             self.state = State::Value;
             self.after_comma = false;
-            return Ok(k + 1);
+            return k + 1;
         }
         self.state = State::Colon;
-        Ok(j + 1)
+        after_quote
     }
 
     pub(super) fn begin_key(&mut self, quote: u8, i: usize) -> usize {
@@ -349,10 +376,21 @@ impl Parser {
     }
 
     /// Inside a string value, from byte `i`.
-    pub(super) fn string_value<S: Sink>(&mut self, s: &str, i: usize, sink: &mut S) -> Step<usize> {
+    pub(super) fn string_value<S: Sink>(&mut self, s: &str, mut i: usize, sink: &mut S) -> Step<usize> {
         let b = s.as_bytes();
-        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote.
-        if matches!(self.esc, Esc::None) {
+        if !matches!(self.esc, Esc::None) {
+            // An escape split at the end of the last piece, finished here (most are).
+            if let Some(next) = self.resume_escape(b, i) {
+                self.check_string_len(self.scratch.len(), "", s, next)?;
+                i = next;
+                if i == b.len() {
+                    return Ok(i);
+                }
+            }
+        }
+        // Fast paths, from one scan: plain text to the end of the piece, or to the closing quote,
+        // with the escapes whose bytes are all in the piece decoded on the way.
+        while matches!(self.esc, Esc::None) {
             let j = scan_string(b, i, self.quote);
             if j == b.len() {
                 // What `string_body` does with it (in either mode), without scanning it again.
@@ -377,7 +415,18 @@ impl Parser {
                     self.value_done();
                     return Ok(j + 1);
                 }
+                break;
             }
+            // A backslash or a control character: the text before it is taken here (as
+            // `string_body` would take it, without scanning it again).
+            self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
+            push_text(&mut self.scratch, &s[i..j]);
+            i = j;
+            let Some(next) = (if b[j] == b'\\' { self.whole_escape(b, j) } else { None }) else {
+                break;
+            };
+            self.check_string_len(self.scratch.len(), "", s, next)?;
+            i = next;
         }
         let (j, closed) = self.string_body(s, i)?;
         if closed {
@@ -498,6 +547,40 @@ impl Parser {
         self.scratch
             .push(char::from_u32(u32::from(hex4(b.get(j + 2..j + 6)?)?))?);
         Some(j + 6)
+    }
+
+    /// The rest of an escape begun in an earlier piece, from byte `i`, when it is all in `b` and
+    /// needs no more state: the letter of a one-letter escape, or the rest of a `\\uXXXX` outside
+    /// the surrogates. Its character is appended; returns the index after it. `None` leaves it to
+    /// [`Parser::escape`], a byte at a time.
+    #[inline]
+    fn resume_escape(&mut self, b: &[u8], i: usize) -> Option<usize> {
+        let (from, digits, code) = match self.esc {
+            Esc::Backslash => {
+                let c = *b.get(i)?;
+                if let Some(decoded) = short_escape(c) {
+                    self.scratch.push(decoded);
+                    self.esc = Esc::None;
+                    return Some(i + 1);
+                }
+                if c != b'u' {
+                    return None;
+                }
+                (i + 1, 0, 0)
+            }
+            Esc::Unicode {
+                digits,
+                code,
+                high: None,
+            } => (i, usize::from(digits), u32::from(code)),
+            _ => return None,
+        };
+        let need = 4 - digits;
+        let rest = u32::from(hex4(b.get(from..from + need)?)?);
+        // `char::from_u32` refuses the surrogates: those take the states
+        self.scratch.push(char::from_u32((code << (4 * need)) | rest)?);
+        self.esc = Esc::None;
+        Some(from + need)
     }
 
     /// One step of escape decoding at byte `i` (inside an escape).
