@@ -348,16 +348,19 @@ def test_no_events_before_the_root_and_after_done() -> None:
     assert p.feed("  \n") == []
 
 
+@pytest.mark.parametrize("max_len", [4, 9, 24])
 @pytest.mark.parametrize("keep_every", [1, 2, 3, 7, 0])
-def test_delta_values_whether_events_are_kept_or_dropped(keep_every: int) -> None:
+def test_delta_values_whether_events_are_kept_or_dropped(keep_every: int, max_len: int) -> None:
     """A delta's `value` is the string so far, read at any time later, whichever events of the
     stream were kept and which were dropped right after their feed (the parser reuses a string's
-    text buffer once no event refers to it: a kept event must never see a later string's text)."""
+    text buffer once no event refers to it: a kept event must never see a later string's text).
+    Chunks of up to 4, 9 and 24 characters give deltas of every size the text so far is grown by
+    (1-3, 4-7, 8-16 and more bytes are copied differently)."""
     text = json.dumps(
-        {"a": "first string " * 3, "b": ["x" * 40, "caf\u00e9 \u65e5\u672c " * 5, "", "y"], "c": "last " * 9},
+        {"a": "first string " * 9, "b": ["x" * 120, "caf\u00e9 \u65e5\u672c " * 15, "", "y"], "c": "last " * 27},
         ensure_ascii=False,
     )
-    chunks = random_chunks(text, 5, max_len=4)
+    chunks = random_chunks(text, 5, max_len=max_len)
     p = InstantParser()
     kept: list[tuple[Any, str]] = []
     so_far: dict[str, str] = {}
