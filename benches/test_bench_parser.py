@@ -28,29 +28,17 @@ import orjson
 import partial_json_parser
 import pytest
 from _data import Workload, long_string_chunks, workloads
+from _token_loops import YAJL2_C, run_ijson, run_instantjson
 
 from instantjson import InstantParser
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-YAJL2_C = ijson.get_backend("yajl2_c")
-assert YAJL2_C.backend_name == "yajl2_c", "ijson's C backend is required for a fair comparison"
-
 WORKLOADS = {w.name: w for w in workloads()}
 
 
 # ------------------------------------------------------------------------------------------ peers
-
-
-def run_instantjson(chunks: Sequence[Any], **kw: Any) -> int:
-    p = InstantParser(**kw)
-    n = 0
-    for c in chunks:
-        events = p.feed(c)
-        n += len(events)
-    n += len(p.finish())
-    return n
 
 
 def run_jiter(chunks: Sequence[bytes]) -> Any:
@@ -69,18 +57,6 @@ def run_partial_json_parser(chunks: Sequence[str]) -> Any:
         buf += c
         v = partial_json_parser.loads(buf)
     return v
-
-
-def run_ijson(chunks: Sequence[bytes]) -> int:
-    events = ijson.sendable_list()
-    coro = YAJL2_C.parse_coro(events)
-    n = 0
-    for c in chunks:
-        coro.send(c)
-        n += len(events)
-        del events[:]
-    coro.close()
-    return n + len(events)
 
 
 def run_ijson_str(chunks: Sequence[str]) -> int:
@@ -221,7 +197,7 @@ def test_dones_only_64k(benchmark: Any, peer: str) -> None:
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize(("workload", "rounds"), [("tokens-100KB", 40), ("tokens-1MB", 8)])
+@pytest.mark.parametrize(("workload", "rounds"), [("tokens-100KB", 40), ("tokens-1MB", 16)])
 def test_tokens_paired_with_ijson(benchmark: Any, workload: str, rounds: int) -> None:
     """The token targets (>= 1.5 times ijson) measured in pairs: before each instantjson round
     (timed by pytest-benchmark), one ijson round is timed here, so both peers see the same state
