@@ -131,7 +131,7 @@ def test_parse_stream(benchmark: Any, workload: str, peer: str, rounds: int | No
     if rounds is None:
         result = benchmark(fn, *args)
     else:
-        result = benchmark.pedantic(fn, args=args, rounds=rounds, iterations=1, warmup_rounds=0)
+        result = benchmark.pedantic(fn, args=args, rounds=rounds, iterations=1, warmup_rounds=1)
     # the peers really parsed the document
     if peer in ("orjson_whole", "json_whole", "jiter", "partial_json_parser"):
         assert result == json.loads(w.text)
