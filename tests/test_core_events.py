@@ -429,6 +429,44 @@ def test_a_list_feed_returned_never_changes_while_anyone_holds_it(seed: int) -> 
         assert all(a is b for a, b in zip(it, items, strict=True))
 
 
+def test_a_dropped_list_s_items_are_reused_only_when_nobody_else_holds_them() -> None:
+    """When `feed()` refills a list, an event only that list held is kept alive for a later
+    event; anything else in it (an event someone holds, an object the caller added) is released
+    as usual: held events keep their values, added objects are finalized exactly once."""
+    finalized: list[int] = []
+
+    class Marker:
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def __del__(self) -> None:
+            finalized.append(self.i)
+
+    text = CORPUS[0][1]
+    chunks = random_chunks(text, 3, max_len=3)
+    p = InstantParser()
+    held: list[tuple[Any, tuple[Any, ...]]] = []
+    markers = 0
+    for i, chunk in enumerate(chunks):
+        events = p.feed(chunk)
+        if events and i % 3 == 0:
+            e = events[0]
+            held.append((e, (e.event_type, e.path, e.delta, e.value)))
+        if len(events) <= 5 and i % 4 == 0:
+            events += [Marker(i), {"only": [i]}]
+            markers += 1
+        del events
+    p.finish()
+    del p
+    gc.collect()
+    assert markers > 5
+    assert len(held) > 5
+    assert sorted(finalized) == sorted(set(finalized))
+    assert len(finalized) == markers
+    for e, fields in held:
+        assert (e.event_type, e.path, e.delta, e.value) == fields
+
+
 def test_a_list_given_back_holding_the_parser_is_collected() -> None:
     """The parser keeps the lists it may refill; one the caller filled with a reference back to
     the parser and dropped is a cycle that the cycle collector frees."""

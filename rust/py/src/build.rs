@@ -647,8 +647,13 @@ fn refill<'py>(py: Python<'py>, list: &Py<PyList>, events: &mut Vec<Py<PyAny>>) 
         }
         let size = &raw mut (*raw.cast::<ffi::PyVarObject>()).ob_size;
         *size = 0;
+        let event_type = crate::event::event_type_ptr(py);
         for i in 0..old_len {
-            ffi::Py_DECREF(*(*raw).ob_item.offset(i));
+            let item = *(*raw).ob_item.offset(i);
+            // An event only this list held is kept alive for the next event (`recycle`).
+            if !crate::event::recycle(item, event_type) {
+                ffi::Py_DECREF(item);
+            }
         }
         let (from, to) = (events.as_ptr().cast::<*mut ffi::PyObject>(), (*raw).ob_item);
         if n <= 2 {

@@ -338,10 +338,14 @@ impl InstantEvent {
         // `PyObject_Init` sets its header the same way. We initialize the rest, the event, before
         // the object is seen. `dealloc` undoes both.
         unsafe {
-            let obj = match free_list::pop() {
-                // A block of a freed event: its header is set up as `PyObject_New` would.
-                Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
-                None => ffi::PyObject_New::<EventObject>(ty),
+            let obj = match free_list::pop_live() {
+                // A live object of our type, its one reference ours, its event dropped.
+                Some(live) => live.cast::<EventObject>(),
+                None => match free_list::pop() {
+                    // A block of a freed event: its header is set up as `PyObject_New` would.
+                    Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
+                    None => ffi::PyObject_New::<EventObject>(ty),
+                },
             };
             if obj.is_null() {
                 return Err(PyErr::fetch(py));
@@ -601,8 +605,20 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     // its memory goes to the free list or back to `PyObject_Free` (it came from `PyObject_New`), and the reference
     // to the type taken at allocation is released.
     unsafe {
-        let ty = ffi::Py_TYPE(obj);
         ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
+        release_emptied(obj);
+    }
+}
+
+/// Release an event object whose event was dropped: its memory to the free list or back to
+/// `PyObject_Free` (it came from `PyObject_New`), and its reference to the type.
+///
+/// # Safety
+/// `obj` is an object of our type that no one can reach any more, whose event was dropped.
+unsafe fn release_emptied(obj: *mut ffi::PyObject) {
+    // SAFETY: as the caller promises; the type outlives its instances (each holds a reference).
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
         if !free_list::push(obj) {
             ffi::PyObject_Free(obj.cast());
         }
@@ -610,9 +626,13 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     }
 }
 
-/// Freed event objects kept for the next events, as `CPython` does for its own small objects
-/// (floats, tuples, lists): a token stream makes and frees an event for most chunks, and a block
-/// taken from here skips the allocator twice (its `malloc` and its `free`).
+/// Event objects kept for the next events, as `CPython` does for its own small objects (floats,
+/// tuples, lists): a token stream makes and drops an event for most chunks. Two stacks:
+/// `FREE`, blocks of freed events (a block taken from there skips the allocator twice, its
+/// `malloc` and its `free`); and `LIVE`, objects a refilled list was the last to hold, whose event
+/// was dropped but whose object was kept, with its one reference (one taken from there also skips
+/// the object's release and set-up: the deallocation call, the type's reference count, the new
+/// reference's bookkeeping). See [`recycle`].
 #[cfg(not(Py_GIL_DISABLED))]
 mod free_list {
     use pyo3::ffi;
@@ -620,49 +640,76 @@ mod free_list {
 
     const CAPACITY: usize = 64;
 
-    struct FreeList {
+    struct Stack {
         blocks: UnsafeCell<[*mut ffi::PyObject; CAPACITY]>,
         len: UnsafeCell<usize>,
     }
 
-    // SAFETY: only `push` and `pop` touch it, called from an event's `tp_dealloc` and from
-    // `into_object`, both run by threads attached to the interpreter, which the GIL serializes
-    // (this module exists only on builds with a GIL, and `PyO3` modules load in one interpreter
-    // only, so no second GIL runs beside it).
-    unsafe impl Sync for FreeList {}
+    // SAFETY: only `Stack::push` and `Stack::pop` touch it, called from an event's `tp_dealloc`,
+    // `recycle` and `into_object`, all run by threads attached to the interpreter, which the GIL
+    // serializes (this module exists only on builds with a GIL, and `PyO3` modules load in one
+    // interpreter only, so no second GIL runs beside it).
+    unsafe impl Sync for Stack {}
 
-    static FREE: FreeList = FreeList {
-        blocks: UnsafeCell::new([std::ptr::null_mut(); CAPACITY]),
-        len: UnsafeCell::new(0),
-    };
+    impl Stack {
+        const fn new() -> Self {
+            Stack {
+                blocks: UnsafeCell::new([std::ptr::null_mut(); CAPACITY]),
+                len: UnsafeCell::new(0),
+            }
+        }
+
+        fn pop(&self) -> Option<*mut ffi::PyObject> {
+            // SAFETY: see `Stack`: no other access runs meanwhile; `len` counts the slots in use.
+            unsafe {
+                let len = &mut *self.len.get();
+                if *len == 0 {
+                    return None;
+                }
+                *len -= 1;
+                Some((*self.blocks.get())[*len])
+            }
+        }
+
+        fn push(&self, block: *mut ffi::PyObject) -> bool {
+            // SAFETY: as in `pop`.
+            unsafe {
+                let len = &mut *self.len.get();
+                if *len == CAPACITY {
+                    return false;
+                }
+                (*self.blocks.get())[*len] = block;
+                *len += 1;
+                true
+            }
+        }
+    }
+
+    static FREE: Stack = Stack::new();
+    static LIVE: Stack = Stack::new();
 
     /// A block of a freed event (memory from `PyObject_New`, of our type's size, uninitialized
     /// as an object), if one is kept.
     pub fn pop() -> Option<*mut ffi::PyObject> {
-        // SAFETY: see `FreeList`: no other access runs meanwhile; `len` counts the slots in use.
-        unsafe {
-            let len = &mut *FREE.len.get();
-            if *len == 0 {
-                return None;
-            }
-            *len -= 1;
-            Some((*FREE.blocks.get())[*len])
-        }
+        FREE.pop()
     }
 
     /// Keep the block of an event whose contents are dropped; false when the list is full (the
     /// caller frees it).
     pub fn push(block: *mut ffi::PyObject) -> bool {
-        // SAFETY: as in `pop`.
-        unsafe {
-            let len = &mut *FREE.len.get();
-            if *len == CAPACITY {
-                return false;
-            }
-            (*FREE.blocks.get())[*len] = block;
-            *len += 1;
-            true
-        }
+        FREE.push(block)
+    }
+
+    /// A live event object whose event was dropped (its one reference now the caller's), if one is
+    /// kept.
+    pub fn pop_live() -> Option<*mut ffi::PyObject> {
+        LIVE.pop()
+    }
+
+    /// Keep a live event object whose event was dropped, with its one reference; false when the
+    /// list is full (the caller releases it).
+    pub fn push_live(obj: *mut ffi::PyObject) -> bool {
+        LIVE.push(obj)
     }
 }
 
@@ -677,6 +724,46 @@ mod free_list {
 
     pub fn push(_block: *mut ffi::PyObject) -> bool {
         false
+    }
+
+    pub fn pop_live() -> Option<*mut ffi::PyObject> {
+        None
+    }
+}
+
+/// The `InstantEvent` type object, or null before the type exists.
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
+pub fn event_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
+    EVENT_TYPE
+        .get(py)
+        .map_or(std::ptr::null_mut(), |t| t.bind(py).as_type_ptr())
+}
+
+/// Take back `obj` when it is an event object nobody but the caller holds (the item of a list
+/// being refilled): its event is dropped now and the object itself, still alive with the caller's
+/// reference, is kept for the next event (see `free_list`). False, and nothing done, for anything
+/// else; the caller then releases its reference as usual. `ty` is [`event_type_ptr`].
+///
+/// # Safety
+/// `obj` is a live object that the caller holds one reference to, attached to the interpreter;
+/// on true that reference has been taken over.
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
+pub unsafe fn recycle(obj: *mut ffi::PyObject, ty: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: `obj` is live (caller). With a reference count of 1 the caller's reference is the
+    // only one: no other code can reach the object, so its event can be dropped in place (once:
+    // the object is then only ever filled again by `into_object`, which writes a new event before
+    // handing it out). Dropping the event may run Python code (a value's finalizer); the object
+    // is not reachable from it. If the stack is full by then, the object is released as `dealloc`
+    // would release it after the same drop.
+    unsafe {
+        if ty.is_null() || ffi::Py_TYPE(obj) != ty || ffi::Py_REFCNT(obj) != 1 {
+            return false;
+        }
+        ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
+        if !free_list::push_live(obj) {
+            release_emptied(obj);
+        }
+        true
     }
 }
 
