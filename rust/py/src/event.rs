@@ -331,21 +331,22 @@ impl InstantEvent {
 
     /// The Python object for this event.
     pub fn into_object(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let ty = event_type(py)?.as_type_ptr();
         // SAFETY: `PyObject_New` allocates `basicsize` (= size_of::<EventObject>()) bytes for an
         // instance of our type with its header set (one reference, the type's reference taken);
         // a block from the free list is such an allocation whose event was dropped, and
-        // `PyObject_Init` sets its header the same way. We initialize the rest, the event, before
+        // `PyObject_Init` sets its header the same way; a live kept object (`recycle`) has its
+        // header still set, its one reference ours. We initialize the rest, the event, before
         // the object is seen. `dealloc` undoes both.
         unsafe {
             let obj = match free_list::pop_live() {
-                // A live object of our type, its one reference ours, its event dropped.
                 Some(live) => live.cast::<EventObject>(),
-                None => match free_list::pop() {
-                    // A block of a freed event: its header is set up as `PyObject_New` would.
-                    Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
-                    None => ffi::PyObject_New::<EventObject>(ty),
-                },
+                None => {
+                    let ty = event_type(py)?.as_type_ptr();
+                    match free_list::pop() {
+                        Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
+                        None => ffi::PyObject_New::<EventObject>(ty),
+                    }
+                }
             };
             if obj.is_null() {
                 return Err(PyErr::fetch(py));
