@@ -338,14 +338,13 @@ impl InstantEvent {
         // header still set, its one reference ours. We initialize the rest, the event, before
         // the object is seen. `dealloc` undoes both.
         unsafe {
-            let obj = match free_list::pop_live() {
-                Some(live) => live.cast::<EventObject>(),
-                None => {
-                    let ty = event_type(py)?.as_type_ptr();
-                    match free_list::pop() {
-                        Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
-                        None => ffi::PyObject_New::<EventObject>(ty),
-                    }
+            let obj = if let Some(live) = free_list::pop_live() {
+                live.cast::<EventObject>()
+            } else {
+                let ty = event_type(py)?.as_type_ptr();
+                match free_list::pop() {
+                    Some(block) => ffi::PyObject_Init(block, ty).cast::<EventObject>(),
+                    None => ffi::PyObject_New::<EventObject>(ty),
                 }
             };
             if obj.is_null() {
