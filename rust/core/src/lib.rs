@@ -45,5 +45,5 @@ pub use errors::{ParseError, ParseErrorKind, ParseResult};
 pub use event::{NullSink, Repairs, Scalar, Seg, Sink};
 pub use options::ParserOptions;
 pub use parser::Parser;
-pub use utf8::count_chars;
+pub use utf8::{count_chars, push_text};
 pub use whole::{parse_whole, parse_whole_str, Build};

@@ -40,6 +40,44 @@ pub fn copy_short(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// `buf.push_str(text)`, with short texts (most pieces of a token stream) copied inline rather
+/// than through a `memcpy` call. Public for the Python binding, which grows a string's text so far
+/// by each delta the same way.
+#[inline]
+pub fn push_text(buf: &mut String, text: &str) {
+    let n = text.len();
+    if n > 16 {
+        buf.push_str(text);
+        return;
+    }
+    buf.reserve(n);
+    // SAFETY: `reserve` made room for `n` more bytes after the `len` in use; every copy below
+    // reads within `text` (`n` bytes) and writes within `len..len + n` (the overlapping pairs
+    // cover it exactly). The bytes are `text`'s, whole UTF-8 text, so `buf` stays valid UTF-8.
+    unsafe {
+        let v = buf.as_mut_vec();
+        let len = v.len();
+        let dst = v.as_mut_ptr().add(len);
+        let src = text.as_ptr();
+        if n >= 8 {
+            dst.cast::<u64>().write_unaligned(src.cast::<u64>().read_unaligned());
+            let (d, s) = (dst.add(n - 8), src.add(n - 8));
+            d.cast::<u64>().write_unaligned(s.cast::<u64>().read_unaligned());
+        } else if n >= 4 {
+            dst.cast::<u32>().write_unaligned(src.cast::<u32>().read_unaligned());
+            let (d, s) = (dst.add(n - 4), src.add(n - 4));
+            d.cast::<u32>().write_unaligned(s.cast::<u32>().read_unaligned());
+        } else if n > 0 {
+            // One to three bytes: the first, the middle and the last (some the same byte), so
+            // no branch depends on the length (a loop here becomes a `memcpy` call).
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+        v.set_len(len + n);
+    }
+}
+
 /// Checks `bytes` as UTF-8: `Ok` for valid text, else the length of the valid prefix and the
 /// length of the invalid sequence after it (`None`: the input ends inside a sequence). A model's
 /// token (up to 16 bytes) is run through a small automaton, which costs a few cycles a byte

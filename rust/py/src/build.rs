@@ -288,48 +288,6 @@ pub fn big_int<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> 
     int.bind(py).call1((text,))
 }
 
-/// `text.push_str(piece)`, with a token-sized piece (up to 16 bytes) copied by two overlapping
-/// loads and stores instead of the `memcpy` call a copy of a run-time length becomes: a delta is
-/// most often one token.
-#[inline]
-fn push_piece(text: &mut String, piece: &str) {
-    let n = piece.len();
-    if n > 16 {
-        text.push_str(piece);
-        return;
-    }
-    text.reserve(n);
-    // SAFETY: `reserve` made room for `n` more bytes after the `len` in use; each branch writes
-    // exactly the bytes `len..len + n` (overlapping writes write the same byte twice, from the
-    // same source byte), all from `piece`, which is valid UTF-8, so the string stays valid once
-    // its length covers them.
-    unsafe {
-        let v = text.as_mut_vec();
-        let len = v.len();
-        let (src, dst) = (piece.as_ptr(), v.as_mut_ptr().add(len));
-        if n >= 8 {
-            let (head, tail) = (
-                src.cast::<u64>().read_unaligned(),
-                src.add(n - 8).cast::<u64>().read_unaligned(),
-            );
-            dst.cast::<u64>().write_unaligned(head);
-            dst.add(n - 8).cast::<u64>().write_unaligned(tail);
-        } else if n >= 4 {
-            let (head, tail) = (
-                src.cast::<u32>().read_unaligned(),
-                src.add(n - 4).cast::<u32>().read_unaligned(),
-            );
-            dst.cast::<u32>().write_unaligned(head);
-            dst.add(n - 4).cast::<u32>().write_unaligned(tail);
-        } else if n > 0 {
-            *dst = *src;
-            *dst.add(n / 2) = *src.add(n / 2);
-            *dst.add(n - 1) = *src.add(n - 1);
-        }
-        v.set_len(len + n);
-    }
-}
-
 /// The `Sink` for one `feed()`/`finish()` call: it borrows the builder and collects the events.
 pub struct PySink<'a, 'py> {
     py: Python<'py>,
@@ -441,7 +399,7 @@ impl<'a, 'py> PySink<'a, 'py> {
             .clone();
         let len = {
             let mut t = lock(&text);
-            push_piece(&mut t, delta);
+            instantjson_core::push_text(&mut t, delta);
             t.len()
         };
         self.event(InstantEvent::grew(

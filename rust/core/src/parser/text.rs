@@ -5,6 +5,7 @@ use super::{Parser, State, Step};
 use crate::errors::ParseErrorKind;
 use crate::escape::{hex4, hex_value, short_escape};
 use crate::event::Sink;
+use crate::utf8::push_text;
 
 /// Escape handling inside a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,43 +85,6 @@ fn scan_string_bytewise(b: &[u8], from: usize, quote: u8) -> usize {
         i += 1;
     }
     b.len()
-}
-
-/// `buf.push_str(text)`, with short texts (most pieces of a token stream) copied inline rather
-/// than through a `memcpy` call.
-#[inline]
-pub(super) fn push_text(buf: &mut String, text: &str) {
-    let n = text.len();
-    if n > 16 {
-        buf.push_str(text);
-        return;
-    }
-    buf.reserve(n);
-    // SAFETY: `reserve` made room for `n` more bytes after the `len` in use; every copy below
-    // reads within `text` (`n` bytes) and writes within `len..len + n` (the overlapping pairs
-    // cover it exactly). The bytes are `text`'s, whole UTF-8 text, so `buf` stays valid UTF-8.
-    unsafe {
-        let v = buf.as_mut_vec();
-        let len = v.len();
-        let dst = v.as_mut_ptr().add(len);
-        let src = text.as_ptr();
-        if n >= 8 {
-            dst.cast::<u64>().write_unaligned(src.cast::<u64>().read_unaligned());
-            let (d, s) = (dst.add(n - 8), src.add(n - 8));
-            d.cast::<u64>().write_unaligned(s.cast::<u64>().read_unaligned());
-        } else if n >= 4 {
-            dst.cast::<u32>().write_unaligned(src.cast::<u32>().read_unaligned());
-            let (d, s) = (dst.add(n - 4), src.add(n - 4));
-            d.cast::<u32>().write_unaligned(s.cast::<u32>().read_unaligned());
-        } else if n > 0 {
-            // One to three bytes: the first, the middle and the last (some the same byte), so
-            // no branch depends on the length (a loop here becomes a `memcpy` call).
-            *dst = *src;
-            *dst.add(n / 2) = *src.add(n / 2);
-            *dst.add(n - 1) = *src.add(n - 1);
-        }
-        v.set_len(len + n);
-    }
 }
 
 /// What a byte is to plain string text: [`STOP`] for a byte that ends a run of it (`"`, `\\`, a
