@@ -467,6 +467,25 @@ def test_a_dropped_list_s_items_are_reused_only_when_nobody_else_holds_them() ->
         assert (e.event_type, e.path, e.delta, e.value) == fields
 
 
+def test_many_parsers_giving_back_more_events_than_are_kept() -> None:
+    """Events that refilled lists give back are kept for later events up to a limit; past it
+    (many parsers each giving back a full list before any makes a new event) they are released.
+    Every parser still reads its stream exactly as a fresh parser does."""
+    text = "[1, 2, 3, 4, 5, 6, 7]"
+    parsers = [InstantParser() for _ in range(40)]
+    firsts = [p.feed(text[:-2]) for p in parsers]
+    assert all(len(events) == 6 for events in firsts)
+    del firsts
+    for p in parsers:
+        assert p.feed(" ") == []  # refills the list of 6 events, which nobody holds any more
+    for p in parsers:
+        events = p.feed("7]")
+        assert [(e.event_type, e.path, e.value) for e in events] == [("done", "[6]", 7)]
+        assert p.value == [1, 2, 3, 4, 5, 6, 7]
+    again = [(e.event_type, e.path, e.value) for e in InstantParser().feed(text)]
+    assert again == [("done", f"[{i}]", i + 1) for i in range(7)]
+
+
 def test_a_list_given_back_holding_the_parser_is_collected() -> None:
     """The parser keeps the lists it may refill; one the caller filled with a reference back to
     the parser and dropped is a cycle that the cycle collector frees."""

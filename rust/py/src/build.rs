@@ -609,7 +609,7 @@ fn refill<'py>(py: Python<'py>, list: &Py<PyList>, events: &mut Vec<Py<PyAny>>) 
         for i in 0..old_len {
             let item = *(*raw).ob_item.offset(i);
             // An event only this list held is kept alive for the next event (`recycle`).
-            if !crate::event::recycle(item, event_type) {
+            if !crate::event::recycle(py, item, event_type) {
                 ffi::Py_DECREF(item);
             }
         }

@@ -748,20 +748,23 @@ pub fn event_type_ptr(py: Python<'_>) -> *mut ffi::PyTypeObject {
 /// `obj` is a live object that the caller holds one reference to, attached to the interpreter;
 /// on true that reference has been taken over.
 #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
-pub unsafe fn recycle(obj: *mut ffi::PyObject, ty: *mut ffi::PyTypeObject) -> bool {
+pub unsafe fn recycle(py: Python<'_>, obj: *mut ffi::PyObject, ty: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: `obj` is live (caller). With a reference count of 1 the caller's reference is the
     // only one: no other code can reach the object, so its event can be dropped in place (once:
     // the object is then only ever filled again by `into_object`, which writes a new event before
     // handing it out). Dropping the event may run Python code (a value's finalizer); the object
-    // is not reachable from it. If the stack is full by then, the object is released as `dealloc`
-    // would release it after the same drop.
+    // is not reachable from it. If the stack is full (it holds a few objects in a steady stream;
+    // finalizers run by the drop could fill it), the object gets an empty event (a done of `None`
+    // at the root) and is released the usual way.
     unsafe {
         if ty.is_null() || ffi::Py_TYPE(obj) != ty || ffi::Py_REFCNT(obj) != 1 {
             return false;
         }
         ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
         if !free_list::push_live(obj) {
-            release_emptied(obj);
+            let empty = InstantEvent::done(NodeRef::Own(Node::leaf(None, NodeSeg::Root)), py.None());
+            std::ptr::addr_of_mut!((*obj.cast::<EventObject>()).event).write(ManuallyDrop::new(empty));
+            ffi::Py_DECREF(obj);
         }
         true
     }
