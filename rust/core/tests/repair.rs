@@ -99,6 +99,7 @@ repair_tests! {
     hash_comment: "{\"a\": 1, # note\n \"b\": [2 # two ], \"c\": #ff0000, \"d\": # none\n 3}" => [
         "done a 1", "done b[0] 2", "end b", "repaired hash_comment",
         r##"delta c "#ff0000""##, r##"done c "#ff0000""##, "repaired unquoted_value", "done d 3", "end ", "repaired hash_comment"];
+    slanted_quotes_around_a_key: "{\u{201c}a\u{201d}: 1}" => ["done a 1", "end ", "repaired key_repair"];
 }
 
 #[test]
@@ -158,5 +159,29 @@ fn every_rule_has_a_distinct_name() {
         assert_eq!(seen & rule.0, 0, "{name}");
         seen |= rule.0;
         assert_eq!(rule.names().collect::<Vec<_>>(), [name]);
+    }
+}
+
+/// A quoted key may hold slanted quotes: valid JSON, read in lenient mode as in strict mode, with
+/// no repair (found by `split.rs`: `{"“": null}` lost its key in lenient mode).
+#[test]
+fn slanted_quotes_inside_a_quoted_key_are_its_text() {
+    for input in [
+        "{\"\u{201c}\": null}",
+        "{\"\u{201c}k\u{201d}\": 1}",
+        "{\"\": {\"\u{201c}\": null}}",
+    ] {
+        let (strict, err) = dump_chunks(input.as_bytes(), &[], ParserOptions::default());
+        assert_eq!(err, None, "{input}");
+        for cuts in [vec![], (1..input.len()).collect::<Vec<_>>()] {
+            let (lenient, err) = dump_chunks(input.as_bytes(), &cuts, ParserOptions::default().with_lenient(true));
+            assert_eq!(err, None, "{input}");
+            assert_eq!(
+                merge_deltas(&lenient),
+                merge_deltas(&strict),
+                "{input} in {} pieces",
+                cuts.len() + 1
+            );
+        }
     }
 }

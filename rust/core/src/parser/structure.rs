@@ -72,18 +72,6 @@ impl Parser {
         let c = b[i];
         let in_object = self.in_object();
         let eof = self.at_eof;
-        if self.state == State::Value && self.top().is_some_and(|f| f.is_object && f.key.starts_with('\u{201c}')) {
-            // `{“key”: 1}`: slanted quotes around a key.
-            if let Some(f) = self.top_mut() {
-                let key = f
-                    .key
-                    .trim_start_matches('\u{201c}')
-                    .trim_end_matches('\u{201d}')
-                    .to_owned();
-                f.key = key;
-            }
-            self.note_container(Repairs::KEY_REPAIR);
-        }
         Ok(Some(match c {
             b'{' => return Ok(self.open_brace(s, i, sink)),
             b'"' | b'\'' if self.state == State::ArrayFirst => match word_key_after_quote(b, i + 1, eof, c) {

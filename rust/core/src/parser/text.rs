@@ -4,7 +4,7 @@
 use super::{Parser, State, Step};
 use crate::errors::ParseErrorKind;
 use crate::escape::{hex4, hex_value, short_escape};
-use crate::event::Sink;
+use crate::event::{Repairs, Sink};
 use crate::utf8::push_text;
 
 /// Escape handling inside a string.
@@ -661,6 +661,13 @@ impl Parser {
         self.check_string_len(self.scratch.len(), &s[i..j], s, i)?;
         self.scratch.push_str(&s[i..j]);
         if j < b.len() {
+            if self.scratch.starts_with('\u{201c}') {
+                // `{“key”: 1}`: slanted quotes around an unquoted key. (A quoted key may hold them:
+                // `{"“": 1}` is valid JSON and keeps its key.)
+                let key = self.scratch.trim_start_matches('\u{201c}').trim_end_matches('\u{201d}');
+                self.scratch = key.to_owned();
+                self.note_container(Repairs::KEY_REPAIR);
+            }
             self.take_key();
             self.state = State::Colon;
         }
