@@ -542,6 +542,7 @@ pub struct ListRing {
     slots: [Option<Py<PyList>>; 2],
 }
 
+#[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API, Py_GIL_DISABLED)))]
 const RING_ITEMS: usize = 8;
 
 impl ListRing {

@@ -708,6 +708,7 @@ mod free_list {
 
     /// Keep a live event object whose event was dropped, with its one reference; false when the
     /// list is full (the caller releases it).
+    #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
     pub fn push_live(obj: *mut ffi::PyObject) -> bool {
         LIVE.push(obj)
     }

@@ -127,6 +127,7 @@ unsafe fn fill<T: TryFrom<u32> + From<u8> + Default + Copy>(s: &str, out: *mut T
 /// `PyUnicode_AsUTF8AndSize` would instead allocate a UTF-8 copy and keep it on the object for
 /// its lifetime: for the non-ASCII tokens of a stream, one allocation per token, and twice the
 /// memory for every token a response keeps for its replay.
+#[cfg_attr(any(PyPy, GraalPy, Py_LIMITED_API), allow(unused_variables))]
 pub fn utf8_of<'a>(s: &'a Bound<'_, PyString>, buf: &'a mut String) -> std::borrow::Cow<'a, str> {
     #[cfg(not(any(PyPy, GraalPy, Py_LIMITED_API)))]
     {

@@ -100,7 +100,11 @@ impl Build for PyBuild<'_> {
         unsafe {
             let list = Obj::new(ffi::PyList_New(items.len() as ffi::Py_ssize_t))?;
             for (i, item) in items.enumerate() {
+                #[cfg(not(Py_LIMITED_API))]
                 ffi::PyList_SET_ITEM(list.0.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
+                // The stable ABI (an abi3 build) has no macro: the function also steals the reference.
+                #[cfg(Py_LIMITED_API)]
+                ffi::PyList_SetItem(list.0.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
             }
             Some(list)
         }
