@@ -605,20 +605,8 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
     // its memory goes to the free list or back to `PyObject_Free` (it came from `PyObject_New`), and the reference
     // to the type taken at allocation is released.
     unsafe {
-        ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
-        release_emptied(obj);
-    }
-}
-
-/// Release an event object whose event was dropped: its memory to the free list or back to
-/// `PyObject_Free` (it came from `PyObject_New`), and its reference to the type.
-///
-/// # Safety
-/// `obj` is an object of our type that no one can reach any more, whose event was dropped.
-unsafe fn release_emptied(obj: *mut ffi::PyObject) {
-    // SAFETY: as the caller promises; the type outlives its instances (each holds a reference).
-    unsafe {
         let ty = ffi::Py_TYPE(obj);
+        ManuallyDrop::drop(&mut (*obj.cast::<EventObject>()).event);
         if !free_list::push(obj) {
             ffi::PyObject_Free(obj.cast());
         }
